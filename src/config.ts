@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  HOST: Type.String({ minLength: 1, default: 'localhost' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Unsafe<string>({ type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  SECRET_KEY: Type.Optional(Type.String()),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'bindery' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'bindery' }),
+  MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
+  MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  /** Undefined only outside production; server start then provides a generated one. */
+  readonly secretKey: string | undefined;
+  readonly publicUrl: string | undefined;
+  readonly trustProxy: boolean;
+  readonly accessTokenTtlSeconds: number;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly maxCoverBytes: number;
+  readonly maxCoverPixels: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** A secret is strong when it is long and not a repeated or trivially patterned string. */
+export function isStrongSecret(secret: string): boolean {
+  return secret.length >= MIN_SECRET_LENGTH && new Set(secret).size >= 10;
+}
+
+/** Reads `.env` (if present) under the real environment, which always wins. */
+function readEnvironment(cwd: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const file = resolve(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const raw = readEnvironment(cwd, env);
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((key) => raw[key] !== undefined && raw[key] !== '')
+      .map((key) => [key, raw[key]]),
+  );
+  const parsed: unknown = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
+  if (!Value.Check(EnvSchema, parsed)) {
+    const problems = [...Value.Errors(EnvSchema, parsed)].map(
+      // Never echo the value: it may be a secret.
+      (error) => `${error.instancePath.slice(1) || 'environment'} ${error.message}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = parsed;
+  if (values.SECRET_KEY !== undefined && !isStrongSecret(values.SECRET_KEY)) {
+    throw new ConfigError(
+      `Invalid configuration: SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters of varied content`,
+    );
+  }
+  if (values.NODE_ENV === 'production' && values.SECRET_KEY === undefined) {
+    throw new ConfigError('Invalid configuration: SECRET_KEY is required when NODE_ENV=production');
+  }
+  return Object.freeze({
+    env: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
+    logLevel: values.LOG_LEVEL,
+    dataDir: resolve(cwd, values.DATA_DIR),
+    databaseUrl: values.DATABASE_URL,
+    secretKey: values.SECRET_KEY,
+    publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: values.TRUST_PROXY,
+    accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+    jwtIssuer: values.JWT_ISSUER,
+    jwtAudience: values.JWT_AUDIENCE,
+    maxCoverBytes: values.MAX_COVER_BYTES,
+    maxCoverPixels: values.MAX_COVER_PIXELS,
+  });
+}

@@ -1,0 +1,53 @@
+/** Timestamps travel as ISO-8601 strings on both dialects (see database.ts). */
+type Timestamp = string;
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string;
+  password_hash: string;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BooksTable {
+  id: string;
+  user_id: string;
+  title: string;
+  /** Case-folded title: the per-user uniqueness key. */
+  title_key: string;
+  description: string;
+  category: string;
+  cover_id: string;
+  cover_extension: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CoverImagesTable {
+  cover_id: string;
+  rendition: string;
+  book_id: string;
+  content_type: string;
+  bytes: Buffer;
+  width: number;
+  height: number;
+  created_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  public_key: string;
+  private_key_encrypted: string;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  books: BooksTable;
+  cover_images: CoverImagesTable;
+  signing_keys: SigningKeysTable;
+}

@@ -1,0 +1,53 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, type FieldIssue } from '../errors.js';
+
+export const COVER_FIELD = 'cover_image';
+
+export interface BookForm {
+  fields: Record<string, string>;
+  cover: Buffer | undefined;
+}
+
+/** Multipart framing and the text fields' own size allowance on top of the cover. */
+const ENVELOPE_ALLOWANCE = 256 * 1024;
+
+/**
+ * Refuses an upload whose declared length is already over the limit, before reading any of it,
+ * and closes the connection so the client cannot keep streaming.
+ */
+export function uploadSizeGuard(maxCoverBytes: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > maxCoverBytes + ENVELOPE_ALLOWANCE) {
+      throw new AppError('PAYLOAD_TOO_LARGE', { headers: { connection: 'close' } });
+    }
+  };
+}
+
+/**
+ * Reads a book form: text fields, and at most one file, `cover_image`. The file is bounded by the
+ * multipart limits (an oversized one throws 413 as soon as the limit is crossed). Every part is
+ * consumed before any refusal, so the request ends cleanly.
+ */
+export async function readBookForm(request: FastifyRequest): Promise<BookForm> {
+  if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+  const fields: Record<string, string> = {};
+  const issues: FieldIssue[] = [];
+  let cover: Buffer | undefined;
+
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      const bytes = await part.toBuffer();
+      if (part.fieldname !== COVER_FIELD) issues.push({ field: part.fieldname, message: 'is not an allowed file field' });
+      else if (cover !== undefined) issues.push({ field: COVER_FIELD, message: 'must be given once' });
+      // Clients that send an empty file input mean "no file".
+      else if (bytes.length > 0) cover = bytes;
+      continue;
+    }
+    if (part.fieldname in fields) issues.push({ field: part.fieldname, message: 'must be given once' });
+    else if (part.fieldname === COVER_FIELD) issues.push({ field: COVER_FIELD, message: 'must be a file' });
+    else fields[part.fieldname] = String(part.value);
+  }
+  if (issues.length > 0) throw AppError.validation(issues);
+  return { fields, cover };
+}

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses } from '../schemas/common.js';
+import type { BooksService } from '../services/books/books-service.js';
+import { COVERS_PATH } from './presenters.js';
+
+/** Cover URLs change whenever a cover does, so what they serve never changes: cache it forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export const coversRoutes: FastifyPluginAsyncTypebox<{ books: BooksService }> = async (app, { books }) => {
+  app.get(
+    `${COVERS_PATH}/:file`,
+    {
+      schema: {
+        tags: ['books'],
+        operationId: 'getCoverImage',
+        summary: 'A cover rendition (public, by its unguessable URL)',
+        params: Type.Object({ file: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 200: Type.Unsafe({ description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } }), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const image = await books.readCover(request.params.file);
+      return reply
+        .headers({ 'cache-control': IMMUTABLE, 'content-security-policy': "default-src 'none'" })
+        .type(image.contentType)
+        .send(image.bytes);
+    },
+  );
+};

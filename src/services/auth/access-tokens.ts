@@ -1,0 +1,103 @@
+import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { AppError } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { randomToken } from '../../lib/ids.js';
+import { SIGNING_ALGORITHM, type Keyring } from './keyring.js';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  sub: string;
+  jti: string;
+  exp: number;
+}
+
+export interface AccessTokenOptions {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Access tokens: short-lived JWTs (RFC 9068 `at+jwt`) signed with EdDSA and verified with a pinned
+ * algorithm, issuer and audience (RFC 8725). A verified token is remembered until it expires, so a
+ * busy client does not pay for a signature check on every request.
+ */
+export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; options: AccessTokenOptions }) {
+  const { keyring, clock, options } = deps;
+  const verified = new Map<string, AccessTokenClaims>();
+
+  function nowSeconds(): number {
+    return Math.floor(clock.now().getTime() / 1000);
+  }
+
+  async function verifySignature(token: string): Promise<AccessTokenClaims> {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = header.kid ? await keyring.find(header.kid) : undefined;
+        if (!key) throw new AppError('UNAUTHENTICATED');
+        return key.publicKey;
+      },
+      {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        currentDate: clock.now(),
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      },
+    );
+    return toClaims(payload);
+  }
+
+  return {
+    async issue(subject: string): Promise<{ token: string; expiresIn: number }> {
+      const key = keyring.current();
+      const issuedAt = nowSeconds();
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setSubject(subject)
+        .setJti(randomToken(16))
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + options.ttlSeconds)
+        .sign(key.privateKey);
+      return { token, expiresIn: options.ttlSeconds };
+    },
+
+    /** Any failure (garbled, forged, expired, wrong alg, unknown kid) is one 401. */
+    async verify(token: string): Promise<AccessTokenClaims> {
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.exp > nowSeconds()) return cached;
+        verified.delete(token);
+        throw new AppError('UNAUTHENTICATED');
+      }
+      let claims: AccessTokenClaims;
+      try {
+        claims = await verifySignature(token);
+      } catch (error) {
+        if (error instanceof AppError || error instanceof joseErrors.JOSEError || error instanceof TypeError) {
+          throw new AppError('UNAUTHENTICATED');
+        }
+        throw error;
+      }
+      if (verified.size >= CACHE_LIMIT) verified.clear();
+      verified.set(token, claims);
+      return claims;
+    },
+  };
+}
+
+function toClaims(payload: JWTPayload): AccessTokenClaims {
+  if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
+    throw new AppError('UNAUTHENTICATED');
+  }
+  return { sub: payload.sub, jti: payload.jti, exp: payload.exp };
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>;

@@ -1,0 +1,63 @@
+import { sql, type Selectable } from 'kysely';
+import type { Executor } from '../../db/executor.js';
+import type { BooksTable } from '../../db/schema.js';
+
+export type BookRow = Selectable<BooksTable>;
+
+export interface BookPageQuery {
+  userId: string;
+  category?: string | undefined;
+  titleContains?: string | undefined;
+  /** The last row of the previous page: (created_at, id), newest first. */
+  after?: { createdAt: string; id: string } | undefined;
+  limit: number;
+}
+
+/** LIKE treats % and _ as wildcards; a title search means them literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+export function createBooksRepository(db: Executor) {
+  return {
+    findOwned(userId: string, id: string, tx: Executor = db): Promise<BookRow | undefined> {
+      return tx.selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    },
+
+    findPage(query: BookPageQuery, tx: Executor = db): Promise<BookRow[]> {
+      let select = tx.selectFrom('books').selectAll().where('user_id', '=', query.userId);
+      if (query.category) select = select.where('category', '=', query.category);
+      if (query.titleContains) {
+        // ESCAPE is explicit because SQLite has no default LIKE escape character.
+        const pattern = `%${escapeLike(query.titleContains)}%`;
+        select = select.where(sql<boolean>`title_key like ${pattern} escape '\\'`);
+      }
+      const after = query.after;
+      if (after) {
+        select = select.where((eb) =>
+          eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+        );
+      }
+      return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+    },
+
+    async create(book: BookRow, tx: Executor = db): Promise<BookRow> {
+      await tx.insertInto('books').values(book).execute();
+      return book;
+    },
+
+    update(
+      id: string,
+      changes: Partial<Omit<BookRow, 'id' | 'user_id' | 'created_at'>>,
+      tx: Executor = db,
+    ): Promise<BookRow | undefined> {
+      return tx.updateTable('books').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+    },
+
+    async delete(id: string, tx: Executor = db): Promise<void> {
+      await tx.deleteFrom('books').where('id', '=', id).execute();
+    },
+  };
+}
+
+export type BooksRepository = ReturnType<typeof createBooksRepository>;
