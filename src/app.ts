@@ -17,6 +17,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
+import { healthRoutes } from './routes/health.js';
 import { usersRoutes } from './routes/users.js';
 import { ErrorEnvelope } from './schemas/common.js';
 import { createAccessTokens } from './services/auth/access-tokens.js';
@@ -98,6 +99,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
+    await app.register(healthRoutes, { database });
     await app.register(usersRoutes, { users });
     await app.register(booksRoutes, { books, publicUrl: config.publicUrl, maxCoverBytes: config.maxCoverBytes });
     await app.register(coversRoutes, { books });

@@ -124,7 +124,7 @@ test('GET /books/:id returns the owner’s book; another user’s, unknown and m
   assert.equal(own.statusCode, 200);
   assert.deepEqual(json<{ data: BookData }>(own).data, book);
 
-  const bodies = [];
+  const bodies: unknown[] = [];
   for (const [session, id] of [[stranger, book._id], [owner, '5f1d7f1b2c3a4b5c6d7e8f90'], [owner, 'not-an-id'], [owner, "1' or '1'='1"]] as const) {
     for (const method of ['GET', 'PUT', 'DELETE'] as const) {
       const response = await app.inject({ method, url: `/books/${encodeURIComponent(id)}`, headers: session.auth, ...(method === 'PUT' ? { payload: { title: 'Mine now' } } : {}) });

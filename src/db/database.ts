@@ -27,13 +27,13 @@ const TIMESTAMPTZ_OID = 1184;
 const INT8_OID = 20;
 
 /** Both dialects hand timestamps back as ISO-8601 strings, so services never see Date objects. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
     if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString();
     if (oid === INT8_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export function sqliteFileIn(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

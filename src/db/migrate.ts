@@ -16,5 +16,5 @@ export async function migrateToLatest(database: Database): Promise<void> {
   // Kysely's migrator takes a database lock, so instances starting together never migrate twice.
   const migrator = new Migrator({ db: database.db, provider });
   const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(`Migration failed: ${String(error)}`);
+  if (error) throw error instanceof Error ? error : new Error('Migration failed', { cause: error });
 }

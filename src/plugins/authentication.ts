@@ -9,7 +9,7 @@ declare module 'fastify' {
     user: UserRow | null;
   }
   interface FastifyInstance {
-    authenticate(request: FastifyRequest): Promise<void>;
+    authenticate: (request: FastifyRequest) => Promise<void>;
   }
 }
 

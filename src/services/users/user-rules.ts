@@ -4,7 +4,7 @@ import { checkPassword } from '../../lib/password-policy.js';
 const MIN_WORDS = 2;
 const MAX_WORDS = 30;
 // A word is letters (any script, with their combining marks), joined by apostrophes, hyphens or periods.
-const WORD = /^[\p{L}\p{M}]+(?:['’.\-][\p{L}\p{M}]*)*$/u;
+const WORD = /^[\p{L}\p{M}]+(?:['’.-][\p{L}\p{M}]*)*$/u;
 
 /** Trims and folds inner white space, so "  Ada   Lovelace " is stored as "Ada Lovelace". */
 export function normalizeName(name: string): string {
