@@ -98,3 +98,12 @@ test('GET /healthz answers while alive and GET /readyz when the database answers
   assert.equal(ready.statusCode, 200);
   assert.deepEqual(json(ready), { status: 'ready' });
 });
+
+test('docs/api.md documents every error code of the catalog', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { ERRORS } = await import('../src/errors.js');
+  const doc = await readFile(new URL('../docs/api.md', import.meta.url), 'utf8');
+  for (const [code, { status }] of Object.entries(ERRORS)) {
+    assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), code);
+  }
+});
