@@ -18,14 +18,21 @@ import { registerRequestContext, requestIdFor } from './plugins/request-context.
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
 import { healthRoutes } from './routes/health.js';
+import { jwksRoutes } from './routes/jwks.js';
+import { sessionsRoutes } from './routes/sessions.js';
 import { usersRoutes } from './routes/users.js';
 import { ErrorEnvelope } from './schemas/common.js';
+import { createAuditLog } from './services/audit/audit-log.js';
 import { createAccessTokens } from './services/auth/access-tokens.js';
+import { createAuthService } from './services/auth/auth-service.js';
 import { createKeyring } from './services/auth/keyring.js';
 import { createSigningKeysRepository } from './services/auth/signing-keys-repository.js';
 import { createBooksRepository } from './services/books/books-repository.js';
 import { createBooksService } from './services/books/books-service.js';
 import { createDatabaseCoverStore } from './services/books/cover-store.js';
+import { createSessionsRepository } from './services/sessions/sessions-repository.js';
+import { createSessionsService } from './services/sessions/sessions-service.js';
+import { createThrottle } from './services/throttle/throttle.js';
 import { createUsersRepository } from './services/users/users-repository.js';
 import { createUsersService } from './services/users/users-service.js';
 
@@ -77,12 +84,22 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
       clock,
       options: { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds },
     });
-    const users = createUsersService({
-      users: createUsersRepository(database.db),
-      passwords: deps.passwords ?? createArgon2Hasher(),
+    const db = database.db;
+    const usersRepository = createUsersRepository(db);
+    const passwords = deps.passwords ?? createArgon2Hasher();
+    const throttle = createThrottle(clock, config.throttle);
+    const audit = createAuditLog(db, clock);
+    const sessions = createSessionsService({
+      db,
+      sessions: createSessionsRepository(db),
       accessTokens,
+      audit,
+      throttle,
       clock,
+      settings: config.sessions,
     });
+    const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
+    const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
     const books = createBooksService({
       db: database.db,
       books: createBooksRepository(database.db),
@@ -94,13 +111,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     registerMethodNotAllowed(app);
     registerRequestContext(app);
     registerErrorHandler(app);
-    registerAuthentication(app, users);
+    registerAuthentication(app, auth);
     await registerMultipart(app, config.maxCoverBytes);
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
     await app.register(healthRoutes, { database });
-    await app.register(usersRoutes, { users });
+    await app.register(usersRoutes, { users, auth });
+    await app.register(sessionsRoutes, { auth, sessions, audit });
+    await app.register(jwksRoutes, { keyring });
     await app.register(booksRoutes, { books, publicUrl: config.publicUrl, maxCoverBytes: config.maxCoverBytes });
     await app.register(coversRoutes, { books });
     await app.ready();

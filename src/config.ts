@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import type { SessionSettings } from './services/sessions/sessions-service.js';
+import type { ThrottleSettings } from './services/throttle/throttle.js';
 
 const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
@@ -19,6 +21,15 @@ const EnvSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'bindery' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'bindery' }),
+  SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  SESSION_LIFETIME_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  LOGIN_FREE_FAILURES: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  LOGIN_IP_FAILURES: Type.Integer({ minimum: 1, default: 50 }),
+  LOGIN_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  REGISTRATIONS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 50 }),
+  REFRESHES_PER_SESSION_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
 });
@@ -40,6 +51,8 @@ export interface Config {
   readonly jwtAudience: string;
   readonly maxCoverBytes: number;
   readonly maxCoverPixels: number;
+  readonly sessions: SessionSettings;
+  readonly throttle: ThrottleSettings;
 }
 
 export class ConfigError extends Error {
@@ -99,5 +112,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtAudience: values.JWT_AUDIENCE,
     maxCoverBytes: values.MAX_COVER_BYTES,
     maxCoverPixels: values.MAX_COVER_PIXELS,
+    sessions: {
+      idleTimeoutMs: values.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+      absoluteLifetimeMs: values.SESSION_LIFETIME_SECONDS * 1000,
+      reuseGraceMs: values.REFRESH_REUSE_GRACE_SECONDS * 1000,
+    },
+    throttle: {
+      accountFreeFailures: values.LOGIN_FREE_FAILURES,
+      accountBaseDelayMs: 1000,
+      accountMaxDelayMs: values.LOGIN_MAX_DELAY_SECONDS * 1000,
+      ipFailures: values.LOGIN_IP_FAILURES,
+      ipWindowMs: values.LOGIN_IP_WINDOW_SECONDS * 1000,
+      registrations: values.REGISTRATIONS_PER_IP_PER_HOUR,
+      registrationWindowMs: 3600 * 1000,
+      refreshes: values.REFRESHES_PER_SESSION_PER_MINUTE,
+      refreshWindowMs: 60 * 1000,
+    },
   });
 }

@@ -45,9 +45,46 @@ export interface SigningKeysTable {
   retired_at: Timestamp | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  /** Moves on every refresh; the idle timeout counts from here. */
+  last_used_at: Timestamp;
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  /** SHA-256 of the token: the token itself is never stored. */
+  token_hash: string;
+  parent_id: string | null;
+  created_at: Timestamp;
+  /** Set when the token is exchanged; presenting it again after that is a reuse. */
+  rotated_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  user_id: string | null;
+  type: string;
+  ip: string | null;
+  session_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   books: BooksTable;
   cover_images: CoverImagesTable;
   signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  audit_events: AuditEventsTable;
 }

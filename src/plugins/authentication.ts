@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { UserRow } from '../services/users/users-repository.js';
-import type { UsersService } from '../services/users/users-service.js';
+import type { AuthService, Principal } from '../services/auth/auth-service.js';
+import type { ClientInfo } from '../services/sessions/sessions-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `app.authenticate` on routes that require a bearer token. */
-    user: UserRow | null;
+    principal: Principal | null;
   }
   interface FastifyInstance {
     authenticate: (request: FastifyRequest) => Promise<void>;
@@ -17,13 +17,13 @@ declare module 'fastify' {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Each route that needs a user names `app.authenticate` in its onRequest hooks: no prefix rules. */
-export function registerAuthentication(app: FastifyInstance, users: UsersService): void {
-  app.decorateRequest('user', null);
+export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('principal', null);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     try {
       if (!token) throw new AppError('UNAUTHENTICATED');
-      request.user = await users.authenticate(token);
+      request.principal = await auth.authenticate(token);
     } catch (error) {
       if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
         const challenge = token ? 'Bearer realm="bindery", error="invalid_token"' : 'Bearer realm="bindery"';
@@ -34,8 +34,17 @@ export function registerAuthentication(app: FastifyInstance, users: UsersService
   });
 }
 
-/** The authenticated user of a route guarded by `app.authenticate`. */
-export function currentUser(request: FastifyRequest): UserRow {
-  if (!request.user) throw new AppError('UNAUTHENTICATED');
-  return request.user;
+/** The authenticated user and session of a route guarded by `app.authenticate`. */
+export function currentPrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED');
+  return request.principal;
+}
+
+export function currentUser(request: FastifyRequest): Principal['user'] {
+  return currentPrincipal(request).user;
+}
+
+/** Who is calling, for sessions and the audit trail. `request.ip` honours TRUST_PROXY. */
+export function clientOf(request: FastifyRequest): ClientInfo {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
 }

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { currentUser } from '../plugins/authentication.js';
+import { clientOf, currentPrincipal, currentUser } from '../plugins/authentication.js';
 import { NoContent, errorResponses } from '../schemas/common.js';
 import { LoginBody, LoginEnvelope, RegisterBody, UpdateUserBody, UserEnvelope } from '../schemas/users.js';
+import type { AuthService } from '../services/auth/auth-service.js';
 import type { UsersService } from '../services/users/users-service.js';
 import { presentUser } from './presenters.js';
 
 const tags = ['users'];
 const security = [{ bearerAuth: [] }];
 
-export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth: AuthService }> = async (app, { users, auth }) => {
   app.post(
     '/users/',
     {
@@ -17,11 +18,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
         operationId: 'registerUser',
         summary: 'Create an account',
         body: RegisterBody,
-        response: { 201: UserEnvelope, ...errorResponses(400, 409, 415, 429) },
+        response: { 201: UserEnvelope, ...errorResponses(400, 409, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      const user = await users.register(request.body);
+      const user = await users.register(request.body, clientOf(request));
       return reply.code(201).send({ message: 'Successfully created new user', data: presentUser(user) });
     },
   );
@@ -34,14 +35,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
         operationId: 'login',
         summary: 'Exchange email and password for an access token',
         body: LoginBody,
-        response: { 200: LoginEnvelope, ...errorResponses(400, 401, 415, 429) },
+        response: { 200: LoginEnvelope, ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request) => {
-      const { user, token, expiresIn } = await users.login(request.body);
+      const { user, token, refreshToken, expiresIn } = await auth.login(request.body, clientOf(request));
       return {
         message: 'Successfully fetched auth token',
-        data: { ...presentUser(user), token, token_type: 'Bearer' as const, expires_in: expiresIn },
+        data: { ...presentUser(user), token, refresh_token: refreshToken, token_type: 'Bearer' as const, expires_in: expiresIn },
       };
     },
   );
@@ -87,7 +88,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
       },
     },
     async (request, reply) => {
-      await users.disable(currentUser(request).id);
+      const { user, sessionId } = currentPrincipal(request);
+      await users.disable(user.id, sessionId, clientOf(request));
       return reply.code(204).send(null);
     },
   );

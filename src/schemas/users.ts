@@ -33,6 +33,7 @@ export const LoginResult = Type.Object({
   active: Type.Boolean(),
   created_at: Timestamp,
   token: Type.String(),
+  refresh_token: Type.String({ description: 'Exchange at POST /users/token/refresh; single use' }),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
 });

@@ -8,6 +8,8 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface AccessTokenClaims {
   sub: string;
+  /** The session the token belongs to: ending the session ends the token. */
+  sid: string;
   jti: string;
   exp: number;
 }
@@ -47,17 +49,17 @@ export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; optio
         audience: options.audience,
         typ: ACCESS_TOKEN_TYPE,
         currentDate: clock.now(),
-        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
       },
     );
     return toClaims(payload);
   }
 
   return {
-    async issue(subject: string): Promise<{ token: string; expiresIn: number }> {
+    async issue(subject: string, sessionId: string): Promise<{ token: string; expiresIn: number }> {
       const key = keyring.current();
       const issuedAt = nowSeconds();
-      const token = await new SignJWT({})
+      const token = await new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(options.issuer)
         .setAudience(options.audience)
@@ -94,10 +96,11 @@ export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; optio
 }
 
 function toClaims(payload: JWTPayload): AccessTokenClaims {
-  if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
+  const { sub, sid, jti, exp } = payload;
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
     throw new AppError('UNAUTHENTICATED');
   }
-  return { sub: payload.sub, jti: payload.jti, exp: payload.exp };
+  return { sub, sid, jti, exp };
 }
 
 export type AccessTokens = ReturnType<typeof createAccessTokens>;

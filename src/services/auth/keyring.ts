@@ -6,14 +6,27 @@ import type { SigningKeysRepository } from './signing-keys-repository.js';
 
 export const SIGNING_ALGORITHM = 'EdDSA';
 
+export interface PublicJwk {
+  kid: string;
+  kty: string;
+  crv: string;
+  x: string;
+  alg: string;
+  use: string;
+}
+
 export interface SigningKey {
   kid: string;
+  /** Epoch ms after which the key verifies nothing; null while it is open-ended. */
+  retiresAt: number | null;
   publicKey: KeyObject;
   privateKey: KeyObject;
 }
 
 /** Another instance may have made a key we have not seen; a reload is allowed this often at most. */
 const RELOAD_INTERVAL_MS = 5_000;
+/** Even without a miss, the set is re-read this often, so a rotation elsewhere reaches every signer. */
+const REFRESH_INTERVAL_MS = 60_000;
 
 /**
  * The signing keys: generated on first start and kept in the database, private halves sealed
@@ -25,25 +38,28 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
   let lastLoad = 0;
 
   async function load(): Promise<void> {
-    const rows = await repository.findUsable();
+    const rows = await repository.findUsable(clock.now().toISOString());
     keys = rows.map((row) => ({
       kid: row.kid,
+      retiresAt: row.retired_at === null ? null : Date.parse(row.retired_at),
       publicKey: createPublicKey(row.public_key),
       privateKey: createPrivateKey(secretBox.open(row.private_key_encrypted)),
     }));
     lastLoad = Date.now();
   }
 
-  async function generate(): Promise<void> {
+  async function generate(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const kid = randomToken(12);
     await repository.create({
-      kid: randomToken(12),
+      kid,
       algorithm: SIGNING_ALGORITHM,
       public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       private_key_encrypted: secretBox.seal(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
       created_at: clock.now().toISOString(),
       retired_at: null,
     });
+    return kid;
   }
 
   return {
@@ -55,6 +71,31 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
       await load();
     },
 
+    /**
+     * Makes a new signing key. The older keys keep verifying until `retireAfterMs` has passed
+     * (the longest lifetime of a token they signed), then they are retired.
+     */
+    async rotate(retireAfterMs: number): Promise<string> {
+      const kid = await generate();
+      await repository.retireOthers(kid, new Date(clock.now().getTime() + retireAfterMs).toISOString());
+      await load();
+      return kid;
+    },
+
+    /** Re-reads the key set (another instance rotated, or a key retired). */
+    reload: load,
+
+    /** The public halves, as a JWK Set (RFC 7517): never a private part. */
+    publicJwks(): { keys: PublicJwk[] } {
+      const now = clock.now().getTime();
+      return {
+        keys: keys.filter((key) => key.retiresAt === null || key.retiresAt > now).map((key) => {
+          const { kty = 'OKP', crv = 'Ed25519', x = '' } = key.publicKey.export({ format: 'jwk' });
+          return { kid: key.kid, kty, crv, x, alg: SIGNING_ALGORITHM, use: 'sig' };
+        }),
+      };
+    },
+
     /** The newest key signs. */
     current(): SigningKey {
       const key = keys[0];
@@ -64,10 +105,14 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
 
     /** `kid` is only ever a lookup in our own set; an unknown one may trigger a throttled reload. */
     async find(kid: string): Promise<SigningKey | undefined> {
-      const known = keys.find((key) => key.kid === kid);
-      if (known || Date.now() - lastLoad < RELOAD_INTERVAL_MS) return known;
-      await load();
-      return keys.find((key) => key.kid === kid);
+      const sinceLoad = Date.now() - lastLoad;
+      let known = keys.find((key) => key.kid === kid);
+      if ((!known && sinceLoad >= RELOAD_INTERVAL_MS) || sinceLoad >= REFRESH_INTERVAL_MS) {
+        await load();
+        known = keys.find((key) => key.kid === kid);
+      }
+      const retired = known?.retiresAt != null && known.retiresAt <= clock.now().getTime();
+      return retired ? undefined : known;
     },
   };
 }

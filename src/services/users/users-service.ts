@@ -1,32 +1,32 @@
+import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/errors.js';
+import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { PasswordHasher } from '../../lib/passwords.js';
-import type { AccessTokens } from '../auth/access-tokens.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClientInfo, SessionsService } from '../sessions/sessions-service.js';
+import type { Throttle } from '../throttle/throttle.js';
 import { checkName, checkNewPassword, normalizeEmail, normalizeName } from './user-rules.js';
 import type { UserRow, UsersRepository } from './users-repository.js';
 
 export interface UsersServiceDeps {
+  db: Kysely<DB>;
   users: UsersRepository;
   passwords: PasswordHasher;
-  accessTokens: AccessTokens;
+  sessions: SessionsService;
+  throttle: Throttle;
+  audit: AuditLog;
   clock: Clock;
 }
 
 export function createUsersService(deps: UsersServiceDeps) {
-  const { users, passwords, accessTokens, clock } = deps;
-  // Unknown emails are checked against this, so they cost exactly what a wrong password costs.
-  const dummyHash = passwords.hash(`dummy-${newId()}`);
-
-  async function requireActive(userId: string): Promise<UserRow> {
-    const user = await users.findById(userId);
-    if (!user || user.disabled_at !== null) throw new AppError('UNAUTHENTICATED');
-    return user;
-  }
+  const { db, users, passwords, sessions, throttle, audit, clock } = deps;
 
   return {
-    async register(input: { name: string; email: string; password: string }): Promise<UserRow> {
+    async register(input: { name: string; email: string; password: string }, client: ClientInfo): Promise<UserRow> {
+      throttle.takeRegistration(client.ip);
       const name = normalizeName(input.name);
       const issues = [...checkName(name), ...checkNewPassword(input.password)];
       if (issues.length > 0) throw AppError.validation(issues);
@@ -47,21 +47,6 @@ export function createUsersService(deps: UsersServiceDeps) {
       }
     },
 
-    /** Unknown email, wrong password and disabled account are one answer, in one time. */
-    async login(input: { email: string; password: string }) {
-      const user = await users.findByEmail(normalizeEmail(input.email));
-      const valid = await passwords.verify(user?.password_hash ?? (await dummyHash), input.password);
-      if (!user || !valid || user.disabled_at !== null) throw new AppError('INVALID_CREDENTIALS');
-      const { token, expiresIn } = await accessTokens.issue(user.id);
-      return { user, token, expiresIn };
-    },
-
-    /** The user behind a bearer token, or 401: a disabled account's tokens stop working at once. */
-    async authenticate(token: string): Promise<UserRow> {
-      const claims = await accessTokens.verify(token);
-      return requireActive(claims.sub);
-    },
-
     async rename(userId: string, rawName: string): Promise<UserRow> {
       const name = normalizeName(rawName);
       const issues = checkName(name);
@@ -71,9 +56,14 @@ export function createUsersService(deps: UsersServiceDeps) {
       return user;
     },
 
-    async disable(userId: string): Promise<void> {
+    /** Disabling ends every session at once, in the same transaction. */
+    async disable(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
       const now = clock.now().toISOString();
-      await users.update(userId, { disabled_at: now, updated_at: now });
+      await db.transaction().execute(async (tx) => {
+        await users.update(userId, { disabled_at: now, updated_at: now }, tx);
+        await sessions.revokeAllOfUser(userId, 'account_disabled', tx);
+        await audit.record({ type: 'account_disabled', userId, ip: client.ip, sessionId }, tx);
+      });
     },
   };
 }

@@ -1,0 +1,91 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/executor.js';
+import type { RefreshTokensTable, SessionsTable, UsersTable } from '../../db/schema.js';
+
+export type SessionRow = Selectable<SessionsTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+
+export function createSessionsRepository(db: Executor) {
+  return {
+    async create(session: SessionRow, tx: Executor = db): Promise<void> {
+      await tx.insertInto('sessions').values(session).execute();
+    },
+
+    findById(id: string, tx: Executor = db): Promise<SessionRow | undefined> {
+      return tx.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** The session and its user in one round trip: the per-request check. */
+    findWithUser(id: string, tx: Executor = db) {
+      return tx
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .select(['sessions.revoked_at as session_revoked_at', 'sessions.expires_at as session_expires_at'])
+        .where('sessions.id', '=', id)
+        .executeTakeFirst() as Promise<(Selectable<UsersTable> & { session_revoked_at: string | null; session_expires_at: string }) | undefined>;
+    },
+
+    findActiveByUser(userId: string, now: string, tx: Executor = db): Promise<SessionRow[]> {
+      return tx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .execute();
+    },
+
+    async touch(id: string, lastUsedAt: string, tx: Executor = db): Promise<void> {
+      await tx.updateTable('sessions').set({ last_used_at: lastUsedAt }).where('id', '=', id).execute();
+    },
+
+    /** Revokes sessions that are still live; returns the ids it revoked. */
+    async revoke(
+      filter: { id?: string; userId?: string; exceptId?: string },
+      revokedAt: string,
+      reason: string,
+      tx: Executor = db,
+    ): Promise<string[]> {
+      let query = tx.updateTable('sessions').set({ revoked_at: revokedAt, revoked_reason: reason }).where('revoked_at', 'is', null);
+      if (filter.id !== undefined) query = query.where('id', '=', filter.id);
+      if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+      if (filter.exceptId !== undefined) query = query.where('id', '!=', filter.exceptId);
+      const rows = await query.returning('id').execute();
+      return rows.map((row) => row.id);
+    },
+
+    findRefreshToken(tokenHash: string, tx: Executor = db): Promise<RefreshTokenRow | undefined> {
+      return tx.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    },
+
+    async createRefreshToken(token: RefreshTokenRow, tx: Executor = db): Promise<void> {
+      await tx.insertInto('refresh_tokens').values(token).execute();
+    },
+
+    /** Marks a token exchanged, only if nobody else did first: true when this call won. */
+    async markRotated(id: string, rotatedAt: string, tx: Executor = db): Promise<boolean> {
+      const result = await tx
+        .updateTable('refresh_tokens')
+        .set({ rotated_at: rotatedAt })
+        .where('id', '=', id)
+        .where('rotated_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Whether any child of this token has itself been exchanged (the token is then an older ancestor). */
+    async hasRotatedChild(parentId: string, tx: Executor = db): Promise<boolean> {
+      const row = await tx
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('parent_id', '=', parentId)
+        .where('rotated_at', 'is not', null)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
