@@ -63,7 +63,7 @@ const MIN_SECRET_LENGTH = 32;
 
 /** A secret is strong when it is long and not a repeated or trivially patterned string. */
 export function isStrongSecret(secret: string): boolean {
-  return secret.length >= MIN_SECRET_LENGTH && new Set(secret).size >= 10;
+  return secret.length >= MIN_SECRET_LENGTH && new Set(secret).size >= 10 && !/^(.+?)\1+$/s.test(secret);
 }
 
 /** Reads `.env` (if present) under the real environment, which always wins. */
@@ -80,6 +80,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .filter((key) => raw[key] !== undefined && raw[key] !== '')
       .map((key) => [key, raw[key]]),
   );
+  // Convert would quietly truncate 80.5 to 80 and read 0x1F90 as 8080: integers must be written as integers.
+  const notIntegers = Object.entries(known).filter(
+    ([key, value]) => (EnvSchema.properties[key as keyof Env] as { type?: unknown }).type === 'integer' && !/^-?\d+$/.test(String(value)),
+  );
+  if (notIntegers.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${notIntegers.map(([key]) => `${key} must be an integer`).join('; ')}`);
+  }
   const parsed: unknown = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
   if (!Value.Check(EnvSchema, parsed)) {
     const problems = [...Value.Errors(EnvSchema, parsed)].map(

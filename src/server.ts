@@ -1,9 +1,11 @@
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { withSecretKey } from './lib/dev-secret.js';
 
-/** Process entry: config -> app -> listen, and a clean close on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+/** config -> app -> listen, with a clean close on SIGTERM/SIGINT. */
+export async function startServer(): Promise<FastifyInstance> {
   const config = withSecretKey(loadConfig());
   const app = await buildApp(config);
   let closing = false;
@@ -22,11 +24,19 @@ async function main(): Promise<void> {
   process.once('SIGTERM', close);
   process.once('SIGINT', close);
   await app.listen({ host: config.host, port: config.port });
+  return app;
 }
 
-main().catch((error: unknown) => {
-  // One line naming the cause; config errors never contain secret values.
-  const message = error instanceof ConfigError ? error.message : `Bindery failed to start: ${(error as Error)?.message ?? String(error)}`;
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-});
+/** One line naming the cause; config errors never contain secret values. */
+export function describeStartupError(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  return `Bindery failed to start: ${message}`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  startServer().catch((error: unknown) => {
+    process.stderr.write(`${describeStartupError(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { sessions } from './migrations/002-sessions.js';
@@ -15,8 +15,14 @@ export const LATEST_MIGRATION = '002-sessions';
 
 export async function migrateToLatest(database: Database): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(database.dialect)) };
+  // Kysely looks for its tables in any schema unless told which one: name ours, so another
+  // schema's migration tables are never mistaken for them.
+  const migrationTableSchema =
+    database.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
+      : undefined;
   // Kysely's migrator takes a database lock, so instances starting together never migrate twice.
-  const migrator = new Migrator({ db: database.db, provider });
+  const migrator = new Migrator({ db: database.db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('Migration failed', { cause: error });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, isStrongSecret, type Config } from '../config.js';
 
 /**
  * Outside production a missing SECRET_KEY is generated once into the data directory,
@@ -17,5 +17,7 @@ export function withSecretKey(config: Config): Config & { secretKey: string } {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   chmodSync(file, 0o600);
-  return { ...config, secretKey: readFileSync(file, 'utf8').trim() };
+  const secretKey = readFileSync(file, 'utf8').trim();
+  if (!isStrongSecret(secretKey)) throw new ConfigError(`${file} does not hold a strong secret; delete it to generate a new one`);
+  return { ...config, secretKey };
 }

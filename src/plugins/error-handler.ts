@@ -29,10 +29,7 @@ function toAppError(error: FastifyError): AppError {
   if (isDatabaseUnavailable(error)) {
     return new AppError('DATABASE_UNAVAILABLE', { headers: { 'retry-after': DATABASE_RETRY_AFTER_SECONDS }, cause: error });
   }
-  // busboy's malformed-body errors carry no code; anything else 4xx from a plugin keeps its status.
-  if (/^(Unexpected end of form|Malformed part header|Multipart: Boundary not found)/.test(error.message)) {
-    return new AppError('MALFORMED_MULTIPART');
-  }
+  // Anything else 4xx from a plugin keeps its status.
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     const byStatus = (Object.keys(ERRORS) as ErrorCode[]).find((code) => ERRORS[code].status === error.statusCode);
     return new AppError(byStatus ?? 'VALIDATION_FAILED');

@@ -31,22 +31,30 @@ export function uploadSizeGuard(maxCoverBytes: number) {
  */
 export async function readBookForm(request: FastifyRequest): Promise<BookForm> {
   if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
-  const fields: Record<string, string> = {};
+  // No prototype, so a field named __proto__ is just a field.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   const issues: FieldIssue[] = [];
   let cover: Buffer | undefined;
 
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      if (part.fieldname !== COVER_FIELD) issues.push({ field: part.fieldname, message: 'is not an allowed file field' });
-      else if (cover !== undefined) issues.push({ field: COVER_FIELD, message: 'must be given once' });
-      // Clients that send an empty file input mean "no file".
-      else if (bytes.length > 0) cover = bytes;
-      continue;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.fieldname !== COVER_FIELD) issues.push({ field: part.fieldname, message: 'is not an allowed file field' });
+        else if (cover !== undefined) issues.push({ field: COVER_FIELD, message: 'must be given once' });
+        // Clients that send an empty file input mean "no file".
+        else if (bytes.length > 0) cover = bytes;
+        continue;
+      }
+      if (Object.hasOwn(fields, part.fieldname)) issues.push({ field: part.fieldname, message: 'must be given once' });
+      else if (part.fieldname === COVER_FIELD) issues.push({ field: COVER_FIELD, message: 'must be a file' });
+      else if (part.valueTruncated || part.fieldnameTruncated) issues.push({ field: part.fieldname, message: 'is too long' });
+      else fields[part.fieldname] = String(part.value);
     }
-    if (part.fieldname in fields) issues.push({ field: part.fieldname, message: 'must be given once' });
-    else if (part.fieldname === COVER_FIELD) issues.push({ field: COVER_FIELD, message: 'must be a file' });
-    else fields[part.fieldname] = String(part.value);
+  } catch (error) {
+    // Limits (FST_* codes) keep their own answer; anything else the parser throws is a malformed body.
+    if (error instanceof AppError || (error as { code?: string }).code?.startsWith('FST_')) throw error;
+    throw new AppError('MALFORMED_MULTIPART', { cause: error });
   }
   if (issues.length > 0) throw AppError.validation(issues);
   return { fields, cover };

@@ -89,7 +89,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth:
     },
     async (request, reply) => {
       const { user, sessionId } = currentPrincipal(request);
-      await users.disable(user.id, sessionId, clientOf(request));
+      await users.disable(user.id, { sessionId, client: clientOf(request) });
       return reply.code(204).send(null);
     },
   );

@@ -104,8 +104,9 @@ export function createBooksService(deps: BooksServiceDeps) {
           const updated = await books.update(existing.id, changes, tx);
           if (!updated) throw new AppError('BOOK_NOT_FOUND');
           if (processed) {
-            // The old URLs must answer 404 from now on, so they can be cached forever.
-            await covers.remove(tx, existing.cover_id);
+            // The old URLs must answer 404 from now on, so they can be cached forever. Deleting by
+            // book, after the update has locked its row, also clears a racing request's cover.
+            await covers.removeForBook(tx, updated.id);
             await covers.save(tx, { coverId: updated.cover_id, bookId: updated.id, processed, createdAt: now });
           }
           return updated;
@@ -116,7 +117,7 @@ export function createBooksService(deps: BooksServiceDeps) {
     async delete(userId: string, bookId: string): Promise<void> {
       const book = await requireOwned(userId, bookId);
       await db.transaction().execute(async (tx) => {
-        await covers.remove(tx, book.cover_id);
+        await covers.removeForBook(tx, book.id);
         await books.delete(book.id, tx);
       });
     },

@@ -12,7 +12,8 @@ export interface StoredImage {
  */
 export interface CoverStore {
   save(tx: Executor, cover: { coverId: string; bookId: string; processed: ProcessedCover; createdAt: string }): Promise<void>;
-  remove(tx: Executor, coverId: string): Promise<void>;
+  /** Removes every rendition stored for the book, whichever cover they belong to. */
+  removeForBook(tx: Executor, bookId: string): Promise<void>;
   read(coverId: string, rendition: RenditionName): Promise<StoredImage | undefined>;
 }
 
@@ -37,8 +38,8 @@ export function createDatabaseCoverStore(db: Executor): CoverStore {
         .execute();
     },
 
-    async remove(tx, coverId) {
-      await tx.deleteFrom('cover_images').where('cover_id', '=', coverId).execute();
+    async removeForBook(tx, bookId) {
+      await tx.deleteFrom('cover_images').where('book_id', '=', bookId).execute();
     },
 
     async read(coverId, rendition) {

@@ -56,14 +56,24 @@ export function createUsersService(deps: UsersServiceDeps) {
       return user;
     },
 
-    /** Disabling ends every session at once, in the same transaction. */
-    async disable(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+    findByEmail(email: string): Promise<UserRow | undefined> {
+      return users.findByEmail(normalizeEmail(email));
+    },
+
+    /** Disabling ends every session at once, in the same transaction. `by` is null for an admin. */
+    async disable(userId: string, by: { sessionId: string; client: ClientInfo } | null): Promise<void> {
       const now = clock.now().toISOString();
       await db.transaction().execute(async (tx) => {
         await users.update(userId, { disabled_at: now, updated_at: now }, tx);
         await sessions.revokeAllOfUser(userId, 'account_disabled', tx);
-        await audit.record({ type: 'account_disabled', userId, ip: client.ip, sessionId }, tx);
+        await audit.record({ type: 'account_disabled', userId, ip: by?.client.ip ?? null, sessionId: by?.sessionId ?? null }, tx);
       });
+    },
+
+    /** Re-enables a disabled account (an admin action); its old sessions stay ended. */
+    async enable(userId: string): Promise<void> {
+      const now = clock.now().toISOString();
+      await users.update(userId, { disabled_at: null, updated_at: now });
     },
   };
 }
