@@ -1,5 +1,7 @@
 import { type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -20,7 +22,8 @@ import { createContainer, type ContainerDeps, type ResolvedConfig } from './cont
 export type AppConfig = ResolvedConfig;
 
 export interface AppDeps extends ContainerDeps {
-  logger?: FastifyServerOptions['logger'];
+  /** `false` silences the log; a stream receives the production log lines (tests read them). */
+  logger?: false | Writable;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -31,7 +34,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   const { database, keyring, audit, sessions, auth, users, books } = container;
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,
     trustProxy: config.trustProxy,
     bodyLimit: JSON_BODY_LIMIT,

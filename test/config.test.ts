@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -261,7 +262,8 @@ test('ASVS 16.2.5: trace-level logs hold no SECRET_KEY, password, token or Autho
     },
   };
   const secretKey = `log-probe-${randomBytes(24).toString('base64url')}-SECRET`;
-  const { app } = await buildTestApp(t, { config: { secretKey }, deps: { logger: { level: 'trace', stream } } });
+  // The production logger settings (redaction included), at trace level, into this buffer.
+  const { app } = await buildTestApp(t, { config: { secretKey, logLevel: 'trace' }, deps: { logger: stream as unknown as Writable } });
 
   const session = await signUp(app);
   const me = await app.inject({ method: 'GET', url: '/users/', headers: session.auth });
