@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The admin command line: runs the compiled CLI (npm install builds it).
+import process from 'node:process';
 import { runCli } from '../dist/cli.js';
 
 const command = process.argv[2];

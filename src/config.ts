@@ -101,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       `Invalid configuration: SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters of varied content`,
     );
   }
+  // An access token must not outlive the idle timeout of the session it belongs to.
+  if (values.ACCESS_TOKEN_TTL_SECONDS >= values.SESSION_IDLE_TIMEOUT_SECONDS) {
+    throw new ConfigError('Invalid configuration: ACCESS_TOKEN_TTL_SECONDS must be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
+  }
   if (values.NODE_ENV === 'production' && values.SECRET_KEY === undefined) {
     throw new ConfigError('Invalid configuration: SECRET_KEY is required when NODE_ENV=production');
   }

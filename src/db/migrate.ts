@@ -13,7 +13,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
 export const LATEST_MIGRATION = '002-sessions';
 
+/** Kysely lists tables across schemas; a schema dropped at that moment (invalid_schema_name) is worth one more try. */
+const SCHEMA_VANISHED = '3F000';
+const ATTEMPTS = 3;
+
 export async function migrateToLatest(database: Database): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateOnce(database);
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code ?? ((error as { cause?: { code?: unknown } }).cause?.code);
+      if (code !== SCHEMA_VANISHED || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function migrateOnce(database: Database): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(database.dialect)) };
   // Kysely looks for its tables in any schema unless told which one: name ours, so another
   // schema's migration tables are never mistaken for them.

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, envelope } from './common.js';
 
-export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 export type RefreshBody = Static<typeof RefreshBody>;
 
 export const TokenPair = Type.Object({

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
@@ -153,4 +156,37 @@ export function withAuth(session: Session, body: Pick<InjectOptions, 'payload' |
 /** Asserts the error envelope shape and returns it. */
 export function errorOf(response: Response) {
   return response.json<{ message: string; data: null; error: string; code: string; request_id: string; details?: { field: string; message: string }[] }>();
+}
+
+/**
+ * Two separate connections to one fresh store, as two instances of the service would have:
+ * two handles on a temporary SQLite file, or, when TEST_DATABASE_URL is set, two PostgreSQL
+ * pools working in one schema of their own. Everything is closed and removed afterwards.
+ */
+export async function testDatabasePair(t: TestContext): Promise<[Database, Database]> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    const dir = await mkdtemp(join(tmpdir(), 'bindery-pair-'));
+    const sqliteFile = join(dir, 'bindery.sqlite');
+    const first = createDatabase({ sqliteFile });
+    const second = createDatabase({ sqliteFile });
+    t.after(async () => {
+      await first.destroy();
+      await second.destroy();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return [first, second];
+  }
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const admin = createDatabase({ databaseUrl: url, poolSize: 1 });
+  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+  const first = createDatabase({ databaseUrl: url, searchPath: schema, poolSize: 5 });
+  const second = createDatabase({ databaseUrl: url, searchPath: schema, poolSize: 5 });
+  t.after(async () => {
+    await first.destroy();
+    await second.destroy();
+    await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
+    await admin.destroy();
+  });
+  return [first, second];
 }

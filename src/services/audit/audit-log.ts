@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
 import type { AuditEventsTable } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { newId } from '../../lib/ids.js';
+import { newTimeOrderedId } from '../../lib/ids.js';
 
 export type AuditEventType =
   | 'login_success'
@@ -30,7 +30,7 @@ export function createAuditLog(db: Executor, clock: Clock) {
       await tx
         .insertInto('audit_events')
         .values({
-          id: newId(),
+          id: newTimeOrderedId(),
           type: entry.type,
           user_id: entry.userId,
           ip: entry.ip,

@@ -29,14 +29,15 @@ const CACHE_LIMIT = 10_000;
  */
 export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; options: AccessTokenOptions }) {
   const { keyring, clock, options } = deps;
-  const verified = new Map<string, AccessTokenClaims>();
+  /** Verified tokens with the key that verified them: a retired key stops its cached tokens too. */
+  const verified = new Map<string, { claims: AccessTokenClaims; kid: string }>();
 
   function nowSeconds(): number {
     return Math.floor(clock.now().getTime() / 1000);
   }
 
-  async function verifySignature(token: string): Promise<AccessTokenClaims> {
-    const { payload } = await jwtVerify(
+  async function verifySignature(token: string): Promise<{ claims: AccessTokenClaims; kid: string }> {
+    const { payload, protectedHeader } = await jwtVerify(
       token,
       async (header) => {
         const key = header.kid ? await keyring.find(header.kid) : undefined;
@@ -52,7 +53,7 @@ export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; optio
         requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
       },
     );
-    return toClaims(payload);
+    return { claims: toClaims(payload), kid: protectedHeader.kid ?? '' };
   }
 
   return {
@@ -75,13 +76,13 @@ export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; optio
     async verify(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
       if (cached) {
-        if (cached.exp > nowSeconds()) return cached;
+        if (cached.claims.exp > nowSeconds() && (await keyring.find(cached.kid))) return cached.claims;
         verified.delete(token);
         throw new AppError('UNAUTHENTICATED');
       }
-      let claims: AccessTokenClaims;
+      let entry: { claims: AccessTokenClaims; kid: string };
       try {
-        claims = await verifySignature(token);
+        entry = await verifySignature(token);
       } catch (error) {
         if (error instanceof AppError || error instanceof joseErrors.JOSEError || error instanceof TypeError) {
           throw new AppError('UNAUTHENTICATED');
@@ -89,8 +90,8 @@ export function createAccessTokens(deps: { keyring: Keyring; clock: Clock; optio
         throw error;
       }
       if (verified.size >= CACHE_LIMIT) verified.clear();
-      verified.set(token, claims);
-      return claims;
+      verified.set(token, entry);
+      return entry.claims;
     },
   };
 }

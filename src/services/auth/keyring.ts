@@ -45,6 +45,8 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
       publicKey: createPublicKey(row.public_key),
       privateKey: createPrivateKey(secretBox.open(row.private_key_encrypted)),
     }));
+    // The signer is the newest open-ended key, even when a rotation shares its millisecond with the last.
+    keys.sort((a, b) => Number(a.retiresAt !== null) - Number(b.retiresAt !== null));
     lastLoad = Date.now();
   }
 

@@ -26,13 +26,15 @@ export function createSessionsRepository(db: Executor) {
         .executeTakeFirst() as Promise<(Selectable<UsersTable> & { session_revoked_at: string | null; session_expires_at: string }) | undefined>;
     },
 
-    findActiveByUser(userId: string, now: string, tx: Executor = db): Promise<SessionRow[]> {
+    /** Sessions neither revoked, nor past their end, nor idle since before `idleSince`. */
+    findLiveByUser(userId: string, now: string, idleSince: string, tx: Executor = db): Promise<SessionRow[]> {
       return tx
         .selectFrom('sessions')
         .selectAll()
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
+        .where('last_used_at', '>', idleSince)
         .orderBy('created_at', 'desc')
         .execute();
     },

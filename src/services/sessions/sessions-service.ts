@@ -104,7 +104,6 @@ export function createSessionsService(deps: SessionsServiceDeps) {
         const row = await sessions.findRefreshToken(hashRefreshToken(presented), tx);
         const session = row && (await sessions.findById(row.session_id, tx));
         if (!row || !session || !isLive(session, now)) return { ok: false };
-        throttle.takeRefresh(session.id);
 
         const won = row.rotated_at === null && (await sessions.markRotated(row.id, iso, tx));
         if (!won) {
@@ -116,6 +115,9 @@ export function createSessionsService(deps: SessionsServiceDeps) {
             return { ok: false };
           }
         }
+        // Counted after reuse detection, so a replayed token always ends the session, throttled or not;
+        // a throttled refresh rolls back and leaves the presented token unspent.
+        throttle.takeRefresh(session.id);
         await sessions.touch(session.id, iso, tx);
         await audit.record({ type: 'refresh', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
         const refreshToken = await issueRefreshToken(session.id, row.id, iso, tx);
@@ -138,7 +140,8 @@ export function createSessionsService(deps: SessionsServiceDeps) {
     },
 
     list(userId: string): Promise<SessionRow[]> {
-      return sessions.findActiveByUser(userId, clock.now().toISOString());
+      const now = clock.now();
+      return sessions.findLiveByUser(userId, now.toISOString(), new Date(now.getTime() - settings.idleTimeoutMs).toISOString());
     },
 
     async logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
