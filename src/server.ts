@@ -12,7 +12,14 @@ export async function startServer(): Promise<FastifyInstance> {
   const close = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ signal, deadline_ms: config.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
+    // Past the deadline, requests still running are abandoned; their transactions never commit.
+    setTimeout(() => {
+      app.log.error('shutdown deadline passed with requests still in flight');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    // Fastify stops accepting, answers 503 on kept-alive sockets, waits for requests in flight,
+    // then its onClose hooks close the database.
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -30,7 +37,11 @@ export async function startServer(): Promise<FastifyInstance> {
 /** One line naming the cause; config errors never contain secret values. */
 export function describeStartupError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
+  const { code, message = String(error), address, port } = error as { code?: string; message?: string; address?: string; port?: number };
+  if (code === 'EADDRINUSE') return `Bindery failed to start: port ${port ?? ''} on ${address ?? 'this host'} is already in use (set PORT)`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /timeout exceeded when trying to connect/.test(message)) {
+    return `Bindery failed to start: cannot reach the database (${message}); check DATABASE_URL`;
+  }
   return `Bindery failed to start: ${message}`;
 }
 
