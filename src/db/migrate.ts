@@ -13,9 +13,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
 export const LATEST_MIGRATION = '002-sessions';
 
-/** Kysely lists tables across schemas; a schema dropped at that moment (invalid_schema_name) is worth one more try. */
-const SCHEMA_VANISHED = '3F000';
-const ATTEMPTS = 3;
+/**
+ * Kysely's migrator lists the tables of every schema to find its own. Another schema dropped at that
+ * moment (invalid_schema_name, undefined_table) fails the listing, not our migration: try again.
+ */
+const CATALOG_RACE_CODES = new Set(['3F000', '42P01']);
+const ATTEMPTS = 5;
 
 export async function migrateToLatest(database: Database): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
@@ -24,7 +27,7 @@ export async function migrateToLatest(database: Database): Promise<void> {
       return;
     } catch (error) {
       const code = (error as { code?: unknown }).code ?? ((error as { cause?: { code?: unknown } }).cause?.code);
-      if (code !== SCHEMA_VANISHED || attempt >= ATTEMPTS) throw error;
+      if (typeof code !== 'string' || !CATALOG_RACE_CODES.has(code) || attempt >= ATTEMPTS) throw error;
     }
   }
 }
