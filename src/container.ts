@@ -82,7 +82,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
   const books = createBooksService({
     db,
-    books: createBooksRepository(db),
+    books: createBooksRepository(db, database.dialect),
     covers: createDatabaseCoverStore(db),
     images: deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels }),
     clock,

@@ -296,3 +296,22 @@ test('every book route needs a valid token', async (t) => {
     assert.equal(errorOf(response).code, 'UNAUTHENTICATED');
   }
 });
+
+test('title search follows renames and deletions, and treats quotes and operators literally', async (t) => {
+  const { app } = await buildTestApp(t);
+  const session = await signUp(app);
+  const search = async (q: string) =>
+    json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: `/books/?q=${encodeURIComponent(q)}`, headers: session.auth })).data.map((book) => book.title);
+  const book = await createBook(app, session, { title: 'Moby Dick' });
+  await createBook(app, session, { title: 'The "Quoted" AND OR NEAR Book' });
+
+  assert.deepEqual(await search('moby'), ['Moby Dick']);
+  await app.inject({ method: 'PUT', url: `/books/${book._id}`, headers: session.auth, payload: { title: 'The Whale' } });
+  assert.deepEqual(await search('moby'), []);
+  assert.deepEqual(await search('whale'), ['The Whale']);
+  assert.deepEqual(await search('"quoted"'), ['The "Quoted" AND OR NEAR Book']);
+  assert.deepEqual(await search('and or near'), ['The "Quoted" AND OR NEAR Book']);
+  assert.deepEqual(await search('*'), []);
+  await app.inject({ method: 'DELETE', url: `/books/${book._id}`, headers: session.auth });
+  assert.deepEqual(await search('whale'), []);
+});

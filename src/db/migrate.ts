@@ -2,16 +2,18 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { sessions } from './migrations/002-sessions.js';
+import { titleSearch } from './migrations/003-title-search.js';
 
 /** Migrations are listed here, not discovered on disk, so the compiled build carries them. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
     '002-sessions': sessions(dialect),
+    '003-title-search': titleSearch(dialect),
   };
 }
 
-export const LATEST_MIGRATION = '002-sessions';
+export const LATEST_MIGRATION = '003-title-search';
 
 /**
  * Kysely's migrator lists the tables of every schema to find its own. Another schema dropped at that

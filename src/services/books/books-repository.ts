@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../db/executor.js';
+import type { Dialect } from '../../db/database.js';
 import type { BooksTable } from '../../db/schema.js';
 
 export type BookRow = Selectable<BooksTable>;
@@ -18,7 +19,15 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-export function createBooksRepository(db: Executor) {
+/** The trigram index can only answer searches of at least three characters. */
+const TRIGRAM = 3;
+
+/** FTS5 phrase syntax: the whole text as one quoted phrase, quotes doubled. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+export function createBooksRepository(db: Executor, dialect: Dialect) {
   return {
     findOwned(userId: string, id: string, tx: Executor = db): Promise<BookRow | undefined> {
       return tx.selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
@@ -31,6 +40,11 @@ export function createBooksRepository(db: Executor) {
         // ESCAPE is explicit because SQLite has no default LIKE escape character.
         const pattern = `%${escapeLike(query.titleContains)}%`;
         select = select.where(sql<boolean>`title_key like ${pattern} escape '\\'`);
+        // PostgreSQL's planner uses the pg_trgm index for the LIKE by itself; SQLite needs the FTS table named.
+        if (dialect === 'sqlite' && [...query.titleContains].length >= TRIGRAM) {
+          const phrase = ftsPhrase(query.titleContains);
+          select = select.where(sql<boolean>`books.rowid in (select rowid from books_title_fts where books_title_fts match ${phrase})`);
+        }
       }
       const after = query.after;
       if (after) {
