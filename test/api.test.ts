@@ -79,7 +79,7 @@ test('GET /openapi.json documents every route with an operationId; /docs serves 
   assert.match(document.openapi, /^3\./);
   const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods));
   const ids = operations.map((operation) => operation.operationId).sort();
-  for (const id of ['registerUser', 'login', 'getCurrentUser', 'updateCurrentUser', 'disableCurrentUser', 'createBook', 'listBooks', 'listCategories', 'getBook', 'updateBook', 'deleteBook', 'getCoverImage']) {
+  for (const id of ['registerUser', 'login', 'getCurrentUser', 'updateCurrentUser', 'disableCurrentUser', 'createBook', 'listBooks', 'listCategories', 'getBook', 'updateBook', 'deleteBook', 'getCoverImage', 'refreshToken', 'logout', 'listSessions', 'revokeSession', 'revokeOtherSessions', 'changePassword', 'listActivity', 'getJwks', 'liveness', 'readiness']) {
     assert.ok(ids.includes(id), `${id} in ${ids.join(',')}`);
   }
   const createBook = document.paths['/books/']?.post;
