@@ -59,30 +59,8 @@ export async function timed(url: string, init: RequestInit): Promise<{ status: n
   return { status: response.status, ms: performance.now() - started };
 }
 
-export interface FilePart {
-  filename: string;
-  contentType: string;
-  content: Buffer;
-}
-
-/** A multipart/form-data body, built by hand so every byte is known (and can be repeated cheaply). */
-export function multipart(fields: Record<string, string | FilePart>, boundary = `----bench${randomBytes(8).toString('hex')}`) {
-  const chunks: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\n`));
-    if (typeof value === 'string') {
-      chunks.push(Buffer.from(`Content-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-    } else {
-      chunks.push(
-        Buffer.from(`Content-Disposition: form-data; name="${name}"; filename="${value.filename}"\r\nContent-Type: ${value.contentType}\r\n\r\n`),
-        value.content,
-        Buffer.from('\r\n'),
-      );
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
+export type { FilePart } from '../test/helpers/multipart.js';
+export { encodeMultipart as multipart } from '../test/helpers/multipart.js';
 
 export interface RawUploadResult {
   /** The answer's status, or 0 when the connection was closed or reset with no answer read. */

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createArgon2Hasher } from '../../src/lib/passwords.js';
+import { encodeMultipart, type FilePart } from './multipart.js';
 
 /** Cheap argon2id parameters: the real code path, at test speed. */
 export const testPasswords = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
@@ -119,33 +120,12 @@ export async function signUp(app: FastifyInstance, overrides: Record<string, unk
   return { user: data, token: data.token, password: body.password, auth: { authorization: `Bearer ${data.token}` } };
 }
 
-export interface FilePart {
-  filename?: string;
-  contentType?: string;
-  content: Buffer | string;
-}
+export type { FilePart } from './multipart.js';
 
-/** Builds a multipart/form-data body by hand, so tests control every byte a client could send. */
+/** A multipart/form-data request body for app.inject. */
 export function multipart(fields: Record<string, string | FilePart>): Pick<InjectOptions, 'payload' | 'headers'> {
-  const boundary = `----bindery${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\n`));
-    if (typeof value === 'string') {
-      chunks.push(Buffer.from(`Content-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-    } else {
-      const filename = value.filename ?? 'cover.jpg';
-      chunks.push(
-        Buffer.from(
-          `Content-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${value.contentType ?? 'application/octet-stream'}\r\n\r\n`,
-        ),
-      );
-      chunks.push(Buffer.isBuffer(value.content) ? value.content : Buffer.from(value.content));
-      chunks.push(Buffer.from('\r\n'));
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  const { body, contentType } = encodeMultipart(fields);
+  return { payload: body, headers: { 'content-type': contentType } };
 }
 
 /** Merges auth headers into a multipart request. */
