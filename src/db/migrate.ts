@@ -13,8 +13,6 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export const LATEST_MIGRATION = '003-title-search';
-
 /**
  * Kysely's migrator lists the tables of every schema to find its own. Another schema dropped at that
  * moment (invalid_schema_name, undefined_table) fails the listing, not our migration: try again.
