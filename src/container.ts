@@ -14,6 +14,7 @@ import { createSigningKeysRepository } from './services/auth/signing-keys-reposi
 import { createBooksRepository } from './services/books/books-repository.js';
 import { createBooksService } from './services/books/books-service.js';
 import { createDatabaseCoverStore } from './services/books/cover-store.js';
+import { createPrincipalCache } from './services/sessions/principal-cache.js';
 import { createSessionsRepository } from './services/sessions/sessions-repository.js';
 import { createSessionsService } from './services/sessions/sessions-service.js';
 import { createThrottle } from './services/throttle/throttle.js';
@@ -77,6 +78,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     throttle,
     clock,
     settings: config.sessions,
+    principals: database.foreignCommits && createPrincipalCache({ clock, foreignCommits: database.foreignCommits }),
   });
   const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });

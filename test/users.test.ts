@@ -188,6 +188,9 @@ test('GET /users/ returns the caller; PUT /users/ renames with 200', async (t) =
   assert.equal(json<{ data: { name: string } }>(renamed).data.name, 'Grace Brewster Hopper');
   const row = await database.db.selectFrom('users').select('name').where('id', '=', session.user._id).executeTakeFirstOrThrow();
   assert.equal(row.name, 'Grace Brewster Hopper');
+  // Pins a stale principal cache: the next request with the same token must see the new name.
+  const after = await app.inject({ method: 'GET', url: '/users/', headers: session.auth });
+  assert.equal(json<{ data: { name: string } }>(after).data.name, 'Grace Brewster Hopper');
 });
 
 test('PUT /users/ refuses a bad name, an empty body and any other field, changing nothing', async (t) => {

@@ -9,6 +9,7 @@ import type { AccessTokens } from '../auth/access-tokens.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Throttle } from '../throttle/throttle.js';
 import type { UserRow } from '../users/users-repository.js';
+import type { PrincipalCache } from './principal-cache.js';
 import type { SessionRow, SessionsRepository } from './sessions-repository.js';
 
 export interface SessionSettings {
@@ -37,12 +38,21 @@ export interface SessionsServiceDeps {
   throttle: Throttle;
   clock: Clock;
   settings: SessionSettings;
+  /** SQLite only (see principal-cache.ts); without it every request reads the database. */
+  principals?: PrincipalCache | undefined;
 }
 
 const USER_AGENT_LIMIT = 512;
 
 export function createSessionsService(deps: SessionsServiceDeps) {
-  const { db, sessions, accessTokens, audit, throttle, clock, settings } = deps;
+  const { db, sessions, accessTokens, audit, throttle, clock, settings, principals } = deps;
+
+  /** Every revocation goes through here, so the principal cache forgets inside the same transaction. */
+  async function revoke(filter: Parameters<SessionsRepository['revoke']>[0], userId: string, reason: string, tx: Executor): Promise<string[]> {
+    const revoked = await sessions.revoke(filter, clock.now().toISOString(), reason, tx);
+    principals?.forgetUser(userId);
+    return revoked;
+  }
 
   function isLive(session: SessionRow, now: Date): boolean {
     return (
@@ -110,7 +120,7 @@ export function createSessionsService(deps: SessionsServiceDeps) {
           // Someone exchanged this token before us: a racing tab, or a thief.
           const current = await sessions.findRefreshToken(row.token_hash, tx);
           if (!current?.rotated_at || !(await isGracefulReuse(row.id, current.rotated_at, now, tx))) {
-            await sessions.revoke({ id: session.id }, iso, 'refresh_token_reuse', tx);
+            await revoke({ id: session.id }, session.user_id, 'refresh_token_reuse', tx);
             await audit.record({ type: 'refresh_reuse_detected', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
             return { ok: false };
           }
@@ -130,13 +140,25 @@ export function createSessionsService(deps: SessionsServiceDeps) {
 
     /** The per-request check: the token's session must be live and its user active. */
     async resolve(userId: string, sessionId: string): Promise<UserRow> {
+      const cached = principals?.get(sessionId);
+      if (cached) {
+        if (cached.id !== userId) throw new AppError('UNAUTHENTICATED');
+        return cached;
+      }
+      const ticket = principals?.ticket();
       const found = await sessions.findWithUser(sessionId);
       const now = clock.now().getTime();
       if (!found || found.id !== userId || found.session_revoked_at !== null || Date.parse(found.session_expires_at) <= now || found.disabled_at !== null) {
         throw new AppError('UNAUTHENTICATED');
       }
-      const { session_revoked_at: _revoked, session_expires_at: _expires, ...user } = found;
+      const { session_revoked_at: _revoked, session_expires_at: expiresAt, ...user } = found;
+      if (ticket !== undefined) principals?.set(ticket, sessionId, user, Date.parse(expiresAt));
       return user;
+    },
+
+    /** A user's row changed outside a revocation (a rename): requests must see the new one. */
+    userChanged(userId: string): void {
+      principals?.forgetUser(userId);
     },
 
     list(userId: string): Promise<SessionRow[]> {
@@ -146,7 +168,7 @@ export function createSessionsService(deps: SessionsServiceDeps) {
 
     async logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        await sessions.revoke({ id: sessionId, userId }, clock.now().toISOString(), 'logout', tx);
+        await revoke({ id: sessionId, userId }, userId, 'logout', tx);
         await audit.record({ type: 'logout', userId, ip: client.ip, sessionId }, tx);
       });
     },
@@ -156,21 +178,21 @@ export function createSessionsService(deps: SessionsServiceDeps) {
         const session = await sessions.findById(sessionId, tx);
         // Another user's session is as absent as one that never existed.
         if (!session || session.user_id !== userId || !isLive(session, clock.now())) throw new AppError('SESSION_NOT_FOUND');
-        await sessions.revoke({ id: sessionId }, clock.now().toISOString(), 'revoked_by_user', tx);
+        await revoke({ id: sessionId }, userId, 'revoked_by_user', tx);
         await audit.record({ type: 'session_revoked', userId, ip: client.ip, sessionId }, tx);
       });
     },
 
     async revokeOthers(userId: string, currentSessionId: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        const revoked = await sessions.revoke({ userId, exceptId: currentSessionId }, clock.now().toISOString(), 'revoked_by_user', tx);
+        const revoked = await revoke({ userId, exceptId: currentSessionId }, userId, 'revoked_by_user', tx);
         for (const sessionId of revoked) await audit.record({ type: 'session_revoked', userId, ip: client.ip, sessionId }, tx);
       });
     },
 
     /** Ends every session of a user (but `exceptId`), inside the caller's transaction. */
     revokeAllOfUser(userId: string, reason: string, tx: Executor, exceptId?: string): Promise<string[]> {
-      return sessions.revoke({ userId, ...(exceptId ? { exceptId } : {}) }, clock.now().toISOString(), reason, tx);
+      return revoke({ userId, ...(exceptId ? { exceptId } : {}) }, userId, reason, tx);
     },
   };
 }
