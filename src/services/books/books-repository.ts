@@ -34,17 +34,21 @@ export function createBooksRepository(db: Executor, dialect: Dialect) {
     },
 
     findPage(query: BookPageQuery, tx: Executor = db): Promise<BookRow[]> {
-      let select = tx.selectFrom('books').selectAll().where('user_id', '=', query.userId);
+      const search = query.titleContains;
+      // PostgreSQL's planner uses the pg_trgm index for the LIKE by itself; SQLite needs the FTS table named.
+      const fts = dialect === 'sqlite' && search !== undefined && [...search].length >= TRIGRAM;
+      // With FTS, the unary + keeps SQLite from walking the user's whole (user_id, created_at) index
+      // and testing each row against the matches: it starts from the few matching rows instead.
+      let select = tx
+        .selectFrom('books')
+        .selectAll()
+        .where(fts ? sql`+user_id` : 'user_id', '=', query.userId);
       if (query.category) select = select.where('category', '=', query.category);
-      if (query.titleContains) {
+      if (search) {
         // ESCAPE is explicit because SQLite has no default LIKE escape character.
-        const pattern = `%${escapeLike(query.titleContains)}%`;
+        const pattern = `%${escapeLike(search)}%`;
         select = select.where(sql<boolean>`title_key like ${pattern} escape '\\'`);
-        // PostgreSQL's planner uses the pg_trgm index for the LIKE by itself; SQLite needs the FTS table named.
-        if (dialect === 'sqlite' && [...query.titleContains].length >= TRIGRAM) {
-          const phrase = ftsPhrase(query.titleContains);
-          select = select.where(sql<boolean>`books.rowid in (select rowid from books_title_fts where books_title_fts match ${phrase})`);
-        }
+        if (fts) select = select.where(sql<boolean>`books.rowid in (select rowid from books_title_fts where books_title_fts match ${ftsPhrase(search)})`);
       }
       const after = query.after;
       if (after) {
