@@ -30,17 +30,12 @@ async function scrape(scraper: FastifyInstance): Promise<{ text: string; samples
   return { text: response.body, samples: parseExposition(response.body) };
 }
 
-interface Login {
-  token: string;
-  refreshToken: string;
-  auth: Session['auth'];
-}
-
-async function login(app: FastifyInstance, email: string, password: string): Promise<Login> {
+/** One login, counted exactly once (signUp would register too). */
+async function login(app: FastifyInstance, email: string, password: string): Promise<Session & { refreshToken: string }> {
   const response = await app.inject({ method: 'POST', url: '/users/login', payload: { email, password } });
   assert.equal(response.statusCode, 200);
-  const data = json<{ data: { token: string; refresh_token: string } }>(response).data;
-  return { token: data.token, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.token}` } };
+  const data = json<{ data: Session['user'] & { token: string; refresh_token: string } }>(response).data;
+  return { user: data, token: data.token, password, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.token}` } };
 }
 
 test('metrics are off by default: the public app has no /metrics and no metrics hook', async (t) => {
@@ -74,11 +69,10 @@ test('a scrape counts logins, refreshes, reuse, covers and requests by route pat
   assert.equal(reused.statusCode, 401);
 
   const second = await login(app, user.email, user.password);
-  const session = { auth: second.auth } as Session;
-  const created = await postBook(app, session);
+  const created = await postBook(app, second);
   assert.equal(created.statusCode, 201);
   const book = json<{ data: BookData }>(created).data;
-  const refused = await postBook(app, session, { cover_image: { filename: 'cover.jpg', contentType: 'image/jpeg', content: svg() } });
+  const refused = await postBook(app, second, { cover_image: { filename: 'cover.jpg', contentType: 'image/jpeg', content: svg() } });
   assert.equal(refused.statusCode, 415);
   assert.equal((await app.inject({ method: 'GET', url: `/books/${book._id}`, headers: second.auth })).statusCode, 200);
   assert.equal((await app.inject({ method: 'GET', url: `/books/${book._id}/`, headers: second.auth })).statusCode, 200);
@@ -130,8 +124,7 @@ test('a cover that fails on our side counts as an error, not as a rejected uploa
   const { app, scraper } = await appWithMetrics(t, { deps: { images: failing } });
   const user = newUser();
   assert.equal((await app.inject({ method: 'POST', url: '/users/', payload: user })).statusCode, 201);
-  const { auth } = await login(app, user.email, user.password);
-  assert.equal((await postBook(app, { auth } as Session)).statusCode, 500);
+  assert.equal((await postBook(app, await login(app, user.email, user.password))).statusCode, 500);
   const { samples } = await scrape(scraper);
   assert.equal(valueOf(samples, 'bindery_covers_processed_total', { result: 'error' }), 1);
   assert.equal(valueOf(samples, 'bindery_covers_processed_total', { result: 'rejected' }), 0);
