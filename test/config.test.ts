@@ -141,30 +141,6 @@ test('loadConfig: a fractional PORT or TTL is refused, not silently truncated to
   for (const [env, name] of cases) assertConfigError(() => loadConfig(env, cwd), name);
 });
 
-test('loadConfig: metrics are off unless METRICS_PORT is set; METRICS_HOST defaults to 127.0.0.1', (t) => {
-  const cwd = tempDir(t);
-  assert.equal(loadConfig({}, cwd).metrics, undefined);
-  assert.equal(loadConfig({ METRICS_PORT: '' }, cwd).metrics, undefined, 'an empty METRICS_PORT is unset');
-  assert.deepEqual(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics, { host: '127.0.0.1', port: 9464 });
-  assert.deepEqual(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }, cwd).metrics, { host: '10.0.0.5', port: 9464 });
-  assert.deepEqual(loadConfig({ METRICS_PORT: '0', PORT: '0' }, cwd).metrics, { host: '127.0.0.1', port: 0 }, 'port 0: any free port, for both');
-  assert.ok(Object.isFrozen(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics));
-});
-
-test('loadConfig: a bad METRICS_PORT, METRICS_HOST without a port, or METRICS_PORT equal to PORT throws naming the variable', (t) => {
-  const cwd = tempDir(t);
-  const cases: [Record<string, string>, string][] = [
-    [{ METRICS_PORT: 'abc' }, 'METRICS_PORT'],
-    [{ METRICS_PORT: '70000' }, 'METRICS_PORT'],
-    [{ METRICS_PORT: '-1' }, 'METRICS_PORT'],
-    [{ METRICS_PORT: '9464.5' }, 'METRICS_PORT'],
-    [{ METRICS_HOST: '0.0.0.0' }, 'METRICS_HOST is set but METRICS_PORT is not'],
-    [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT'],
-    [{ METRICS_PORT: '8080', PORT: '8080' }, 'METRICS_PORT must differ from PORT'],
-  ];
-  for (const [env, name] of cases) assertConfigError(() => loadConfig(env, cwd), name);
-});
-
 test('loadConfig: DATABASE_URL must be postgres://, and a rejected URL’s password is not echoed', (t) => {
   const cwd = tempDir(t);
   for (const url of ['mysql://root:hunter2-Secret@db/bindery', 'sqlite:///var/data.db', 'http://db:5432/x', 'postgres:/db', ' postgres://db/x']) {

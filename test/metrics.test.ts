@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { createMetrics, type Metrics } from '../src/lib/metrics.js';
 import { buildMetricsServer } from '../src/metrics-server.js';
 import { buildTestApp, errorOf, json, newUser, type Session } from './helpers/app.js';
@@ -37,6 +38,31 @@ async function login(app: FastifyInstance, email: string, password: string): Pro
   const data = json<{ data: Session['user'] & { token: string; refresh_token: string } }>(response).data;
   return { user: data, token: data.token, password, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.token}` } };
 }
+
+test('loadConfig: metrics are off unless METRICS_PORT is set; METRICS_HOST defaults to 127.0.0.1', () => {
+  const cwd = '/nonexistent'; // no .env there
+  assert.equal(loadConfig({}, cwd).metrics, undefined);
+  assert.equal(loadConfig({ METRICS_PORT: '' }, cwd).metrics, undefined, 'an empty METRICS_PORT is unset');
+  assert.deepEqual(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics, { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }, cwd).metrics, { host: '10.0.0.5', port: 9464 });
+  assert.deepEqual(loadConfig({ METRICS_PORT: '0', PORT: '0' }, cwd).metrics, { host: '127.0.0.1', port: 0 }, 'port 0: any free port, for both');
+  assert.ok(Object.isFrozen(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics));
+});
+
+test('loadConfig: a bad METRICS_PORT, METRICS_HOST without a port, or METRICS_PORT equal to PORT throws naming the variable', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ METRICS_PORT: 'abc' }, /METRICS_PORT/],
+    [{ METRICS_PORT: '70000' }, /METRICS_PORT/],
+    [{ METRICS_PORT: '-1' }, /METRICS_PORT/],
+    [{ METRICS_PORT: '9464.5' }, /METRICS_PORT/],
+    [{ METRICS_HOST: '0.0.0.0' }, /METRICS_HOST is set but METRICS_PORT is not/],
+    [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
+    [{ METRICS_PORT: '8080', PORT: '8080' }, /METRICS_PORT must differ from PORT/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env, '/nonexistent'), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+  }
+});
 
 test('metrics are off by default: the public app has no /metrics and no metrics hook', async (t) => {
   const { app } = await buildTestApp(t);
