@@ -5,6 +5,7 @@ import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -47,6 +48,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   app.addHook('onClose', () => container.close());
 
   try {
+    // First, so the hook also times the not-found handler. With metrics off there is no hook at all.
+    if (deps.metrics) registerHttpMetrics(app, deps.metrics);
     registerMethodNotAllowed(app);
     registerRequestContext(app);
     registerErrorHandler(app);

@@ -33,6 +33,9 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
+  // Unset: no metrics at all. They are never served on the public port, so they cannot be public by accident.
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -54,6 +57,8 @@ export interface Config {
   readonly maxCoverPixels: number;
   /** How long requests in flight may take to finish after SIGTERM/SIGINT. */
   readonly shutdownTimeoutMs: number;
+  /** Where `GET /metrics` listens, on a listener of its own; undefined when metrics are off. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
   readonly sessions: SessionSettings;
   readonly throttle: ThrottleSettings;
 }
@@ -90,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (notIntegers.length > 0) {
     throw new ConfigError(`Invalid configuration: ${notIntegers.map(([key]) => `${key} must be an integer`).join('; ')}`);
   }
+  // Read before Value.Default, which fills defaults into `known` itself.
+  const metricsHostGiven = known.METRICS_HOST !== undefined;
   const parsed: unknown = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
   if (!Value.Check(EnvSchema, parsed)) {
     const problems = [...Value.Errors(EnvSchema, parsed)].map(
@@ -107,6 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // An access token must not outlive the idle timeout of the session it belongs to.
   if (values.ACCESS_TOKEN_TTL_SECONDS >= values.SESSION_IDLE_TIMEOUT_SECONDS) {
     throw new ConfigError('Invalid configuration: ACCESS_TOKEN_TTL_SECONDS must be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
+  }
+  // METRICS_HOST alone is a half-done setup: without a port, metrics would silently stay off.
+  if (metricsHostGiven && values.METRICS_PORT === undefined) {
+    throw new ConfigError('Invalid configuration: METRICS_HOST is set but METRICS_PORT is not');
+  }
+  if (values.METRICS_PORT !== undefined && values.METRICS_PORT !== 0 && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
   }
   if (values.NODE_ENV === 'production' && values.SECRET_KEY === undefined) {
     throw new ConfigError('Invalid configuration: SECRET_KEY is required when NODE_ENV=production');
@@ -127,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxCoverBytes: values.MAX_COVER_BYTES,
     maxCoverPixels: values.MAX_COVER_PIXELS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    metrics: values.METRICS_PORT === undefined ? undefined : Object.freeze({ host: values.METRICS_HOST, port: values.METRICS_PORT }),
     sessions: {
       idleTimeoutMs: values.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
       absoluteLifetimeMs: values.SESSION_LIFETIME_SECONDS * 1000,

@@ -3,6 +3,7 @@ import { createDatabase, sqliteFileIn, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createImageProcessor, type ImageProcessor } from './lib/images.js';
+import { instrumentImageProcessor, type Metrics } from './lib/metrics.js';
 import { preloadPasswordList } from './lib/password-policy.js';
 import { createArgon2Hasher, type PasswordHasher } from './lib/passwords.js';
 import { createSecretBox } from './lib/secret-box.js';
@@ -29,6 +30,8 @@ export interface ContainerDeps {
   clock?: Clock;
   passwords?: PasswordHasher;
   images?: ImageProcessor;
+  /** Given only when metrics are on: then the audit log, covers and the pool report to it. */
+  metrics?: Metrics;
 }
 
 /**
@@ -47,6 +50,8 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   }
   const clock = deps.clock ?? systemClock;
   const { db } = database;
+  const { metrics } = deps;
+  if (metrics && database.poolStats) metrics.observePool(database.poolStats);
 
   const keyring = createKeyring({
     repository: createSigningKeysRepository(db),
@@ -69,7 +74,9 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const usersRepository = createUsersRepository(db);
   const passwords = deps.passwords ?? createArgon2Hasher();
   const throttle = createThrottle(clock, config.throttle);
-  const audit = createAuditLog(db, clock);
+  // Counted when the audit row is written, which inside a transaction is before the commit: only a database
+  // failure between that insert and the commit un-does a counted event. Rare, and it shows as a 5xx anyway.
+  const audit = createAuditLog(db, clock, metrics?.countAuditEvent);
   const sessions = createSessionsService({
     db,
     sessions: createSessionsRepository(db),
@@ -82,11 +89,12 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
+  const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
   const books = createBooksService({
     db,
     books: createBooksRepository(db, database.dialect),
     covers: createDatabaseCoverStore(db),
-    images: deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels }),
+    images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,
   });
 

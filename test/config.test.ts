@@ -46,6 +46,7 @@ test('loadConfig: the defaults', (t) => {
   assert.equal(config.jwtAudience, 'bindery');
   assert.equal(config.maxCoverBytes, 10 * 1024 * 1024);
   assert.equal(config.maxCoverPixels, 40_000_000);
+  assert.equal(config.metrics, undefined);
   assert.ok(Object.isFrozen(config));
 });
 

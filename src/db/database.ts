@@ -8,6 +8,16 @@ import { withStatementCache } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** A connection pool's state at one instant. */
+export interface PoolStats {
+  /** Connections open, idle or checked out. */
+  total: number;
+  idle: number;
+  /** Queries queued for a connection: above zero means the pool is too small or a query holds on too long. */
+  waiting: number;
+  max: number;
+}
+
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
@@ -16,6 +26,11 @@ export interface Database {
    * CLI) commits to the file. Reading it costs a microsecond, so caches can check it per request.
    */
   readonly foreignCommits?: () => number;
+  /**
+   * PostgreSQL only. SQLite has a single connection and no pool: Kysely queues on it internally and does
+   * not expose that queue, so there is nothing true to report.
+   */
+  readonly poolStats?: () => PoolStats;
   destroy(): Promise<void>;
 }
 
@@ -52,9 +67,10 @@ export function createDatabase(options: DatabaseOptions): Database {
 }
 
 function createPostgres(connectionString: string, options: DatabaseOptions): Database {
+  const max = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString,
-    max: options.poolSize ?? 10,
+    max,
     types: pgTypes,
     connectionTimeoutMillis: 5_000,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
@@ -62,7 +78,8 @@ function createPostgres(connectionString: string, options: DatabaseOptions): Dat
   // An idle client that loses its server emits 'error'; the pool discards it and the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', destroy: () => db.destroy() };
+  const poolStats = (): PoolStats => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
+  return { db, dialect: 'postgres', poolStats, destroy: () => db.destroy() };
 }
 
 function createSqlite(file: string): Database {

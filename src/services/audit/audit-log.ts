@@ -23,8 +23,12 @@ export interface AuditEntry {
   sessionId: string | null;
 }
 
-/** The security audit trail: an append-only table, written beside the change it records. */
-export function createAuditLog(db: Executor, clock: Clock) {
+/**
+ * The security audit trail: an append-only table, written beside the change it records.
+ * `onRecord` hears of each row once it is written (metrics count from it); inside a transaction that is
+ * before the commit, and a rollback does not undo the call.
+ */
+export function createAuditLog(db: Executor, clock: Clock, onRecord?: (type: AuditEventType) => void) {
   return {
     async record(entry: AuditEntry, tx: Executor = db): Promise<void> {
       await tx
@@ -38,6 +42,7 @@ export function createAuditLog(db: Executor, clock: Clock) {
           created_at: clock.now().toISOString(),
         })
         .execute();
+      onRecord?.(entry.type);
     },
 
     listForUser(userId: string, limit: number): Promise<AuditEventRow[]> {
