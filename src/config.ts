@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Type, type Static } from 'typebox';
@@ -30,6 +31,7 @@ const EnvSchema = Type.Object({
   LOGIN_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   REGISTRATIONS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 50 }),
   REFRESHES_PER_SESSION_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
+  PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
@@ -57,6 +59,8 @@ export interface Config {
   readonly maxCoverPixels: number;
   /** How long requests in flight may take to finish after SIGTERM/SIGINT. */
   readonly shutdownTimeoutMs: number;
+  /** argon2 hashes computed at once; the rest queue (see lib/passwords.ts). */
+  readonly passwordHashConcurrency: number;
   /** Where `GET /metrics` listens, on a listener of its own; undefined when metrics are off. */
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
   readonly sessions: SessionSettings;
@@ -141,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxCoverBytes: values.MAX_COVER_BYTES,
     maxCoverPixels: values.MAX_COVER_PIXELS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    // One core is left to the event loop, so a login storm cannot slow every other request.
+    passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     metrics: values.METRICS_PORT === undefined ? undefined : Object.freeze({ host: values.METRICS_HOST, port: values.METRICS_PORT }),
     sessions: {
       idleTimeoutMs: values.SESSION_IDLE_TIMEOUT_SECONDS * 1000,

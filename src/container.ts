@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { createImageProcessor, type ImageProcessor } from './lib/images.js';
 import { instrumentImageProcessor, type Metrics } from './lib/metrics.js';
 import { preloadPasswordList } from './lib/password-policy.js';
-import { createArgon2Hasher, type PasswordHasher } from './lib/passwords.js';
+import { createArgon2Hasher, OWASP_ARGON2, type PasswordHasher } from './lib/passwords.js';
 import { createSecretBox } from './lib/secret-box.js';
 import { createAuditLog } from './services/audit/audit-log.js';
 import { createAccessTokens } from './services/auth/access-tokens.js';
@@ -21,6 +21,9 @@ import { createSessionsService } from './services/sessions/sessions-service.js';
 import { createThrottle } from './services/throttle/throttle.js';
 import { createUsersRepository } from './services/users/users-repository.js';
 import { createUsersService } from './services/users/users-service.js';
+
+/** A few seconds of logins at OWASP cost on one core: a client waiting longer would give up anyway. */
+const MAX_WAITING_HASHES = 256;
 
 export type ResolvedConfig = Config & { secretKey: string };
 
@@ -72,7 +75,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     options: { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds },
   });
   const usersRepository = createUsersRepository(db);
-  const passwords = deps.passwords ?? createArgon2Hasher();
+  const passwords = deps.passwords ?? createArgon2Hasher(OWASP_ARGON2, { concurrency: config.passwordHashConcurrency, maxWaiting: MAX_WAITING_HASHES });
   const throttle = createThrottle(clock, config.throttle);
   // Counted when the audit row is written, which inside a transaction is before the commit: only a database
   // failure between that insert and the commit un-does a counted event. Rare, and it shows as a 5xx anyway.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { createArgon2Hasher, OWASP_ARGON2 } from '../src/lib/passwords.js';
 import { buildTestApp, errorOf, json, newUser, testConfig, type Response } from './helpers/app.js';
 
 type Json = Record<string, unknown>;
@@ -214,4 +215,20 @@ test('a 429 is not itself counted as a failure: hammering during a delay does no
   for (let index = 0; index < 20; index += 1) assertThrottled(await attempt(app, account.email, WRONG), `hammer ${index}`, 1);
   clock.advance(SECOND);
   await assertLogsIn(app, account, 'right after the first delay, despite the hammering');
+});
+
+test('a login storm past the hashing queue gets 503 SERVER_BUSY with Retry-After at once; the queued logins succeed', async (t) => {
+  // Real OWASP cost, one hash at a time, one waiting: the other six find the queue full.
+  const passwords = createArgon2Hasher(OWASP_ARGON2, { concurrency: 1, maxWaiting: 1 });
+  const { app } = await buildTestApp(t, { deps: { passwords } });
+  const account = await register(app);
+
+  const responses = await Promise.all(Array.from({ length: 8 }, () => attempt(app, account.email, account.password)));
+  const statuses = responses.map((response) => response.statusCode).sort();
+  assert.deepEqual(statuses, [200, 200, 503, 503, 503, 503, 503, 503]);
+  for (const response of responses.filter((each) => each.statusCode === 503)) {
+    assert.equal(errorOf(response).code, 'SERVER_BUSY');
+    assert.equal(response.headers['retry-after'], '1');
+  }
+  await assertLogsIn(app, account, 'once the storm has passed');
 });
