@@ -82,7 +82,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const audit = createAuditLog(db, clock, metrics?.countAuditEvent);
   const sessions = createSessionsService({
     db,
-    sessions: createSessionsRepository(db),
+    sessions: createSessionsRepository(db, { batched: database.dialect === 'postgres' }),
     accessTokens,
     audit,
     throttle,
@@ -95,7 +95,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
   const books = createBooksService({
     db,
-    books: createBooksRepository(db, database.dialect),
+    books: createBooksRepository(db, database.dialect, { batched: database.dialect === 'postgres' }),
     covers: createDatabaseCoverStore(db),
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { createBatchLoader } from '../../db/batch-loader.js';
 import type { Executor } from '../../db/executor.js';
 import type { Dialect } from '../../db/database.js';
 import type { BooksTable } from '../../db/schema.js';
@@ -27,10 +28,23 @@ function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-export function createBooksRepository(db: Executor, dialect: Dialect) {
+/** `batched`: coalesce the lookups by id of one event-loop turn into one query (see batch-loader.ts). */
+export function createBooksRepository(db: Executor, dialect: Dialect, options: { batched?: boolean } = {}) {
+  const loader =
+    options.batched === true
+      ? createBatchLoader(async (ids) => {
+          const rows = await db.selectFrom('books').selectAll().where('id', 'in', ids).execute();
+          return new Map(rows.map((row) => [row.id, row]));
+        })
+      : undefined;
+
   return {
-    findOwned(userId: string, id: string, tx: Executor = db): Promise<BookRow | undefined> {
-      return tx.selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    async findOwned(userId: string, id: string, tx?: Executor): Promise<BookRow | undefined> {
+      if (loader && !tx) {
+        const book = await loader.load(id);
+        return book?.user_id === userId ? book : undefined;
+      }
+      return (tx ?? db).selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     },
 
     findPage(query: BookPageQuery, tx: Executor = db): Promise<BookRow[]> {

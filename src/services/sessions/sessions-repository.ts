@@ -1,11 +1,30 @@
 import type { Selectable } from 'kysely';
+import { createBatchLoader } from '../../db/batch-loader.js';
 import type { Executor } from '../../db/executor.js';
 import type { RefreshTokensTable, SessionsTable, UsersTable } from '../../db/schema.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
-export function createSessionsRepository(db: Executor) {
+export type SessionWithUser = Selectable<UsersTable> & { session_revoked_at: string | null; session_expires_at: string };
+
+/** `batched`: coalesce the per-request lookups of one event-loop turn into one query (see batch-loader.ts). */
+export function createSessionsRepository(db: Executor, options: { batched?: boolean } = {}) {
+  function selectWithUser(tx: Executor) {
+    return tx
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select(['sessions.id as session_id', 'sessions.revoked_at as session_revoked_at', 'sessions.expires_at as session_expires_at']);
+  }
+  const loader =
+    options.batched === true
+      ? createBatchLoader(async (ids) => {
+          const rows = await selectWithUser(db).where('sessions.id', 'in', ids).execute();
+          return new Map(rows.map(({ session_id, ...row }) => [session_id, row as SessionWithUser]));
+        })
+      : undefined;
+
   return {
     async create(session: SessionRow, tx: Executor = db): Promise<void> {
       await tx.insertInto('sessions').values(session).execute();
@@ -16,14 +35,12 @@ export function createSessionsRepository(db: Executor) {
     },
 
     /** The session and its user in one round trip: the per-request check. */
-    findWithUser(id: string, tx: Executor = db) {
-      return tx
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('users')
-        .select(['sessions.revoked_at as session_revoked_at', 'sessions.expires_at as session_expires_at'])
-        .where('sessions.id', '=', id)
-        .executeTakeFirst() as Promise<(Selectable<UsersTable> & { session_revoked_at: string | null; session_expires_at: string }) | undefined>;
+    async findWithUser(id: string, tx?: Executor): Promise<SessionWithUser | undefined> {
+      if (loader && !tx) return loader.load(id);
+      const found = await selectWithUser(tx ?? db).where('sessions.id', '=', id).executeTakeFirst();
+      if (!found) return undefined;
+      const { session_id: _id, ...row } = found;
+      return row;
     },
 
     /** Sessions neither revoked, nor past their end, nor idle since before `idleSince`. */
