@@ -95,7 +95,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
   const books = createBooksService({
     db,
-    books: createBooksRepository(db, database.dialect, { batched: database.dialect === 'postgres' }),
+    books: createBooksRepository(db, database.dialect, { batched: true }),
     covers: createDatabaseCoverStore(db),
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,
