@@ -53,8 +53,12 @@ function createPostgres(connectionString: string, options: DatabaseOptions): Dat
     connectionTimeoutMillis: 5_000,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  // An idle client that loses its server emits 'error'; the pool discards it and the next query reconnects.
+  // A client that loses its server emits 'error'. The pool listens while a client is idle, and discards
+  // it; while a client is checked out (between the queries of a transaction) nobody would, and an
+  // unheard 'error' event kills the process. The query in progress, or the next one, fails instead,
+  // and Kysely's release hands the broken client back for the pool to discard.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', destroy: () => db.destroy() };
 }
