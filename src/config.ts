@@ -31,6 +31,7 @@ const EnvSchema = Type.Object({
   REGISTRATIONS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 50 }),
   REFRESHES_PER_SESSION_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  DATABASE_QUERY_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
 });
@@ -54,6 +55,8 @@ export interface Config {
   readonly maxCoverPixels: number;
   /** How long requests in flight may take to finish after SIGTERM/SIGINT. */
   readonly shutdownTimeoutMs: number;
+  /** How long a PostgreSQL query may go unanswered before the request gets 503 (migrations excepted). */
+  readonly databaseQueryTimeoutMs: number;
   readonly sessions: SessionSettings;
   readonly throttle: ThrottleSettings;
 }
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxCoverBytes: values.MAX_COVER_BYTES,
     maxCoverPixels: values.MAX_COVER_PIXELS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    databaseQueryTimeoutMs: values.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
     sessions: {
       idleTimeoutMs: values.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
       absoluteLifetimeMs: values.SESSION_LIFETIME_SECONDS * 1000,

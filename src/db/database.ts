@@ -21,6 +21,11 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to work in (tests give each file its own). */
   searchPath?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL only: a query unanswered this long fails. A server that hangs, or a network that drops
+   * packets, never closes the connection, so without it a request would wait forever.
+   */
+  queryTimeoutMs?: number;
 }
 
 const TIMESTAMPTZ_OID = 1184;
@@ -51,6 +56,7 @@ function createPostgres(connectionString: string, options: DatabaseOptions): Dat
     max: options.poolSize ?? 10,
     types: pgTypes,
     connectionTimeoutMillis: 5_000,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   // A client that loses its server emits 'error'. The pool listens while a client is idle, and discards

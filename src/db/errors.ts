@@ -25,6 +25,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof candidate?.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
   const message = typeof candidate?.message === 'string' ? candidate.message : '';
   // pg raises these without a code: a lost connection, a query on a client whose connection was lost
-  // (a transaction's ROLLBACK after its server went away), and the pool's connect timeout.
-  return /Connection terminated|is not queryable|timeout exceeded when trying to connect/.test(message);
+  // (a transaction's ROLLBACK after its server went away), the query timeout and the pool's connect timeout.
+  return /Connection terminated|is not queryable|Query read timeout|timeout exceeded when trying to connect/.test(message);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,22 @@ export interface PgCluster {
   start(): Promise<void>;
   /** `fast` rolls back open transactions and closes sessions cleanly; `immediate` is a crash. */
   stop(mode: StopMode): Promise<void>;
+  /**
+   * Stops every process of the running cluster with SIGSTOP: connections stay open and connects are
+   * accepted by the kernel, but nothing answers, as with a host that hangs or a network that drops packets.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT to every process that freeze() stopped. */
+  thaw(): Promise<void>;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    // A backend that exited since it was listed needs no signal.
+    if ((error as { code?: string }).code !== 'ESRCH') throw error;
+  }
 }
 
 /** A port that was free a moment ago; PostgreSQL fails to start (loudly) in the unlikely case it is taken since. */
@@ -61,7 +77,9 @@ export async function startPgCluster(t: TestContext): Promise<PgCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'bindery-pg-'));
   const data = join(dir, 'data');
   let running = false;
+  let frozen: number[] = [];
   t.after(async () => {
+    for (const pid of frozen) signal(pid, 'SIGCONT');
     if (running) await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(WAIT_SECONDS)]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -87,6 +105,22 @@ export async function startPgCluster(t: TestContext): Promise<PgCluster> {
     async stop(mode) {
       await asPostgres('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', String(WAIT_SECONDS)]);
       running = false;
+    },
+    async freeze() {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      // The postmaster first, so it forks no backend that the list below would miss.
+      signal(postmaster, 'SIGSTOP');
+      frozen = [postmaster];
+      const { stdout } = await run('pgrep', ['-P', String(postmaster)], { timeout: 10_000 });
+      for (const pid of stdout.split('\n').filter(Boolean).map(Number)) {
+        signal(pid, 'SIGSTOP');
+        frozen.push(pid);
+      }
+    },
+    thaw() {
+      for (const pid of frozen) signal(pid, 'SIGCONT');
+      frozen = [];
+      return Promise.resolve();
     },
   };
   await cluster.start();
