@@ -29,13 +29,16 @@ export async function call(
     headers['content-type'] = encoded.contentType;
     body = encoded.body;
   }
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(options.timeoutMs ?? ANSWER_WITHIN_MS),
-  });
-  const bytes = Buffer.from(await response.arrayBuffer());
+  const timeoutMs = options.timeoutMs ?? ANSWER_WITHIN_MS;
+  let response: Response;
+  let bytes: Buffer;
+  try {
+    response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    bytes = Buffer.from(await response.arrayBuffer());
+  } catch (error) {
+    if ((error as { name?: string }).name === 'TimeoutError') throw new Error(`${method} ${path}: no answer within ${timeoutMs} ms`, { cause: error });
+    throw error;
+  }
   return {
     status: response.status,
     headers: response.headers,
