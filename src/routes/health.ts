@@ -32,7 +32,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
         throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, cause });
       }
       // An instance must not take traffic on a schema older than its code.
-      if (!migrated) throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, message: 'The database is not migrated to this version' });
+      if (!migrated) {
+        throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, message: 'The database is not migrated to this version' });
+      }
       return { status: 'ready' };
     },
   );

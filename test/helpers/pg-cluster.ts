@@ -83,10 +83,8 @@ export async function startPgCluster(t: TestContext): Promise<PgCluster> {
     if (running) await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(WAIT_SECONDS)]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
-  const { uid, gid } = await run('id', ['-u', OS_USER]).then(async ({ stdout }) => ({
-    uid: Number(stdout.trim()),
-    gid: Number((await run('id', ['-g', OS_USER])).stdout.trim()),
-  }));
+  const uid = Number((await run('id', ['-u', OS_USER])).stdout.trim());
+  const gid = Number((await run('id', ['-g', OS_USER])).stdout.trim());
   chownSync(dir, uid, gid);
 
   // --no-sync only skips initdb's final flush of the template files; the server itself keeps fsync on.
@@ -98,9 +96,10 @@ export async function startPgCluster(t: TestContext): Promise<PgCluster> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     async start() {
+      // Before the call: a start that times out may still leave a server behind for the cleanup to stop.
+      running = true;
       // -w: pg_ctl returns only once the server accepts connections (bounded by -t).
       await asPostgres('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', String(WAIT_SECONDS)]);
-      running = true;
     },
     async stop(mode) {
       await asPostgres('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', String(WAIT_SECONDS)]);
