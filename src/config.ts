@@ -33,6 +33,7 @@ const EnvSchema = Type.Object({
   REFRESHES_PER_SESSION_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
   PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  DATABASE_QUERY_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
   // Unset: no metrics at all. They are never served on the public port, so they cannot be public by accident.
@@ -63,6 +64,8 @@ export interface Config {
   readonly passwordHashConcurrency: number;
   /** Where `GET /metrics` listens, on a listener of its own; undefined when metrics are off. */
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
+  /** How long a PostgreSQL query may go unanswered before the request gets 503 (migrations excepted). */
+  readonly databaseQueryTimeoutMs: number;
   readonly sessions: SessionSettings;
   readonly throttle: ThrottleSettings;
 }
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     // One core is left to the event loop, so a login storm cannot slow every other request.
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     metrics: values.METRICS_PORT === undefined ? undefined : Object.freeze({ host: values.METRICS_HOST, port: values.METRICS_PORT }),
+    databaseQueryTimeoutMs: values.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
     sessions: {
       idleTimeoutMs: values.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
       absoluteLifetimeMs: values.SESSION_LIFETIME_SECONDS * 1000,

@@ -42,15 +42,18 @@ export interface ContainerDeps {
  * every service. The HTTP app and the admin CLI are both built on it.
  */
 export async function createContainer(config: ResolvedConfig, deps: ContainerDeps = {}) {
-  const database = deps.database ?? createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
+  const location = { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) };
   const ownsDatabase = deps.database === undefined;
-  const close = () => (ownsDatabase ? database.destroy() : Promise.resolve());
+  // Migrations get a connection of their own without the query timeout: building an index, or waiting
+  // for another instance's migration to finish, may legitimately take longer than any request should.
+  const migrating = deps.database ?? createDatabase({ ...location, poolSize: 1 });
   try {
-    await migrateToLatest(database);
-  } catch (error) {
-    await close();
-    throw error;
+    await migrateToLatest(migrating);
+  } finally {
+    if (ownsDatabase) await migrating.destroy();
   }
+  const database = deps.database ?? createDatabase({ ...location, queryTimeoutMs: config.databaseQueryTimeoutMs });
+  const close = () => (ownsDatabase ? database.destroy() : Promise.resolve());
   const clock = deps.clock ?? systemClock;
   const { db } = database;
   const { metrics } = deps;

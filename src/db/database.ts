@@ -42,6 +42,11 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to work in (tests give each file its own). */
   searchPath?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL only: a query unanswered this long fails. A server that hangs, or a network that drops
+   * packets, never closes the connection, so without it a request would wait forever.
+   */
+  queryTimeoutMs?: number;
 }
 
 const TIMESTAMPTZ_OID = 1184;
@@ -73,10 +78,15 @@ function createPostgres(connectionString: string, options: DatabaseOptions): Dat
     max,
     types: pgTypes,
     connectionTimeoutMillis: 5_000,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  // An idle client that loses its server emits 'error'; the pool discards it and the next query reconnects.
+  // A client that loses its server emits 'error'. The pool listens while a client is idle, and discards
+  // it; while a client is checked out (between the queries of a transaction) nobody would, and an
+  // unheard 'error' event kills the process. The query in progress, or the next one, fails instead,
+  // and Kysely's release hands the broken client back for the pool to discard.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const poolStats = (): PoolStats => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
   return { db, dialect: 'postgres', poolStats, destroy: () => db.destroy() };

@@ -24,5 +24,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const candidate = error as { code?: unknown; message?: unknown } | null;
   if (typeof candidate?.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
   const message = typeof candidate?.message === 'string' ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect/.test(message);
+  // pg raises these without a code: a lost connection, a query on a client whose connection was lost
+  // (a transaction's ROLLBACK after its server went away), the query timeout and the pool's connect timeout.
+  return /Connection terminated|is not queryable|Query read timeout|timeout exceeded when trying to connect/.test(message);
 }

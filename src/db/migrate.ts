@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { sessions } from './migrations/002-sessions.js';
@@ -11,6 +11,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '002-sessions': sessions(dialect),
     '003-title-search': titleSearch(dialect),
   };
+}
+
+const MIGRATION_NAMES = Object.keys(migrations('sqlite'));
+
+/**
+ * Whether every migration this version knows is applied. Migrations a newer version added are fine:
+ * they only add, so this version still works while a rolling upgrade replaces it.
+ */
+export async function isMigrated(database: Database): Promise<boolean> {
+  // The migrator made its table in the current schema, the first one on the search path.
+  const { rows } = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(database.db);
+  const applied = new Set(rows.map((row) => row.name));
+  return MIGRATION_NAMES.every((name) => applied.has(name));
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.js';
+import { isMigrated } from '../db/migrate.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 
 const Status = Type.Object({ status: Type.String() });
 const tags = ['operations'];
+const RETRY_AFTER = { 'retry-after': '5' };
 
 /** Probes for orchestrators: kept out of the request log. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
@@ -20,13 +21,19 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
     '/readyz',
     {
       logLevel: 'silent',
-      schema: { tags, operationId: 'readiness', summary: 'The database answers', response: { 200: Status, ...errorResponses(503) } },
+      schema: { tags, operationId: 'readiness', summary: 'The database answers and is migrated', response: { 200: Status, ...errorResponses(503) } },
     },
     async () => {
+      let migrated: boolean;
       try {
-        await sql`select 1`.execute(database.db);
+        migrated = await isMigrated(database);
       } catch (cause) {
-        throw new AppError('DATABASE_UNAVAILABLE', { headers: { 'retry-after': '5' }, cause });
+        // Unreachable, or not migrated at all (no migration table yet): either way, not ready.
+        throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, cause });
+      }
+      // An instance must not take traffic on a schema older than its code.
+      if (!migrated) {
+        throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, message: 'The database is not migrated to this version' });
       }
       return { status: 'ready' };
     },
