@@ -52,10 +52,20 @@ export interface DatabaseOptions {
 const TIMESTAMPTZ_OID = 1184;
 const INT8_OID = 20;
 
+// PostgreSQL's text form in a UTC session: `2030-01-01 00:00:00.123456+00`, fraction optional.
+const UTC_TIMESTAMPTZ = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/** What `new Date(value).toISOString()` gives, without a Date: a page of books holds forty of them. */
+export function timestamptzToIso(value: string): string {
+  const match = UTC_TIMESTAMPTZ.exec(value);
+  if (!match) return new Date(value).toISOString();
+  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+}
+
 /** Both dialects hand timestamps back as ISO-8601 strings, so services never see Date objects. */
 const pgTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
-    if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString();
+    if (oid === TIMESTAMPTZ_OID) return timestamptzToIso;
     if (oid === INT8_OID) return (value: string) => Number(value);
     return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
