@@ -255,7 +255,7 @@ test('withSecretKey: an empty or weak secret-key file is refused, not silently u
   }
 });
 
-test('ASVS 16.2.5: trace-level logs hold no SECRET_KEY, password, token or Authorization value', async (t) => {
+test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals) trace-level logs hold no SECRET_KEY, password, token, cookie or Authorization value', async (t) => {
   const lines: string[] = [];
   const stream = {
     write(line: string) {
@@ -286,6 +286,16 @@ test('ASVS 16.2.5: trace-level logs hold no SECRET_KEY, password, token or Autho
   const forged = `forged.${randomBytes(24).toString('base64url')}.token`;
   const refused = await app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${forged}` } });
   assert.equal(refused.statusCode, 401);
+  const refreshToken = issuedTokens.find(([name]) => name === 'refresh_token')?.[1];
+  assert.ok(refreshToken, 'login hands out a refresh token');
+  const refreshed = await app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } });
+  assert.equal(refreshed.statusCode, 200);
+  for (const [name, value] of Object.entries(refreshed.json<{ data: Record<string, unknown> }>().data)) {
+    if (/token/i.test(name) && name !== 'token_type' && typeof value === 'string') issuedTokens.push([`refreshed ${name}`, value]);
+  }
+  const cookie = `sid=${randomBytes(18).toString('base64url')}`;
+  const withCookie = await app.inject({ method: 'GET', url: '/users/', headers: { ...session.auth, cookie } });
+  assert.equal(withCookie.statusCode, 200);
   const basic = Buffer.from(`${session.user.email}:${session.password}`).toString('base64');
   const basicRefused = await app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Basic ${basic}` } });
   assert.equal(basicRefused.statusCode, 401);
@@ -305,6 +315,7 @@ test('ASVS 16.2.5: trace-level logs hold no SECRET_KEY, password, token or Autho
     ['Authorization header value', session.auth.authorization],
     ['forged bearer value', forged],
     ['Basic credentials', basic],
+    ['cookie value', cookie],
     ['private key PEM', 'PRIVATE KEY'],
     ['password hash', '$argon2'],
   ];
