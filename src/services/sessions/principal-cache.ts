@@ -31,17 +31,32 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
   const entries = new Map<string, Entry>();
   let generation = 0;
   let seenCommits = foreignCommits();
+  let checkedThisTurn = false;
 
   function clear(): void {
     generation += 1;
     entries.clear();
   }
 
+  /**
+   * Reading data_version costs a few microseconds, so it is read once per turn of the event loop,
+   * by the first lookup after the poll phase has taken in that turn's requests. Every request
+   * looked up in the turn arrived before that read, so none of them can have been sent after a
+   * commit that the read missed.
+   */
+  function foreignCommitSeen(): boolean {
+    if (checkedThisTurn) return false;
+    checkedThisTurn = true;
+    setImmediate(() => (checkedThisTurn = false));
+    const commits = foreignCommits();
+    if (commits === seenCommits) return false;
+    seenCommits = commits;
+    return true;
+  }
+
   return {
     get(sessionId: string): UserRow | undefined {
-      const commits = foreignCommits();
-      if (commits !== seenCommits) {
-        seenCommits = commits;
+      if (foreignCommitSeen()) {
         clear();
         return undefined;
       }
