@@ -17,6 +17,7 @@ import { createDatabaseCoverStore } from './services/books/cover-store.js';
 import { createSessionsRepository } from './services/sessions/sessions-repository.js';
 import { createSessionsService } from './services/sessions/sessions-service.js';
 import { createThrottle } from './services/throttle/throttle.js';
+import { createMemoryThrottleStore } from './services/throttle/throttle-store.js';
 import { createUsersRepository } from './services/users/users-repository.js';
 import { createUsersService } from './services/users/users-service.js';
 
@@ -67,7 +68,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const usersRepository = createUsersRepository(db);
   const passwords = deps.passwords ?? createArgon2Hasher();
-  const throttle = createThrottle(clock, config.throttle);
+  const throttle = createThrottle(clock, config.throttle, createMemoryThrottleStore());
   const audit = createAuditLog(db, clock);
   const sessions = createSessionsService({
     db,
