@@ -16,8 +16,9 @@ import { createBooksService } from './services/books/books-service.js';
 import { createDatabaseCoverStore } from './services/books/cover-store.js';
 import { createSessionsRepository } from './services/sessions/sessions-repository.js';
 import { createSessionsService } from './services/sessions/sessions-service.js';
+import type { FallbackLog } from './services/throttle/fallback-throttle-store.js';
+import { openThrottleStore } from './services/throttle/open-throttle-store.js';
 import { createThrottle } from './services/throttle/throttle.js';
-import { createMemoryThrottleStore } from './services/throttle/throttle-store.js';
 import { createUsersRepository } from './services/users/users-repository.js';
 import { createUsersService } from './services/users/users-service.js';
 
@@ -29,7 +30,11 @@ export interface ContainerDeps {
   clock?: Clock;
   passwords?: PasswordHasher;
   images?: ImageProcessor;
+  /** Receives the Redis outage warnings; silent when absent. */
+  log?: FallbackLog;
 }
+
+const silentLog: FallbackLog = { warn: () => undefined, info: () => undefined };
 
 /**
  * The composition root: opens the database, applies migrations, loads the signing keys and wires
@@ -38,7 +43,11 @@ export interface ContainerDeps {
 export async function createContainer(config: ResolvedConfig, deps: ContainerDeps = {}) {
   const database = deps.database ?? createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   const ownsDatabase = deps.database === undefined;
-  const close = () => (ownsDatabase ? database.destroy() : Promise.resolve());
+  let closeThrottleStore = () => Promise.resolve();
+  const close = async () => {
+    await closeThrottleStore();
+    if (ownsDatabase) await database.destroy();
+  };
   try {
     await migrateToLatest(database);
   } catch (error) {
@@ -60,6 +69,16 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     throw error;
   }
   preloadPasswordList();
+  const opened = await openThrottleStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    clock,
+    log: deps.log ?? silentLog,
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  closeThrottleStore = opened.close;
 
   const accessTokens = createAccessTokens({
     keyring,
@@ -68,7 +87,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const usersRepository = createUsersRepository(db);
   const passwords = deps.passwords ?? createArgon2Hasher();
-  const throttle = createThrottle(clock, config.throttle, createMemoryThrottleStore());
+  const throttle = createThrottle(clock, config.throttle, opened.store);
   const audit = createAuditLog(db, clock);
   const sessions = createSessionsService({
     db,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { withSecretKey } from './lib/dev-secret.js';
+import { RedisUnavailableError } from './services/throttle/redis-throttle-store.js';
 
 /** config -> app -> listen, with a clean close on SIGTERM/SIGINT. */
 export async function startServer(): Promise<FastifyInstance> {
@@ -37,6 +38,7 @@ export async function startServer(): Promise<FastifyInstance> {
 /** One line naming the cause; config errors never contain secret values. */
 export function describeStartupError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
+  if (error instanceof RedisUnavailableError) return `Bindery failed to start: ${error.message}`;
   const { code, message = String(error), address, port } = error as { code?: string; message?: string; address?: string; port?: number };
   if (code === 'EADDRINUSE') return `Bindery failed to start: port ${port ?? ''} on ${address ?? 'this host'} is already in use (set PORT)`;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /timeout exceeded when trying to connect/.test(message)) {
