@@ -32,16 +32,28 @@ export function redisKeyPrefix(t: TestContext): { prefix: string; deletedKeys: (
   return { prefix, deletedKeys: () => deleted };
 }
 
-/** Collects the JSON log lines an app writes. */
-export function logLines(): { stream: Writable; lines: string[] } {
+/** Collects the JSON log lines an app writes; `waitFor` resolves once a line matches. */
+export function logLines(): { stream: Writable; lines: string[]; waitFor: (pattern: RegExp) => Promise<void> } {
   const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(...chunk.toString().split('\n').filter(Boolean));
+      for (const waiter of [...waiters]) {
+        if (lines.some((line) => waiter.pattern.test(line))) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
       done();
     },
   });
-  return { stream, lines };
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      if (lines.some((line) => pattern.test(line))) resolve();
+      else waiters.push({ pattern, resolve });
+    });
+  return { stream, lines, waitFor };
 }
 
 /**
