@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { runCli } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 import { buildTestApp, newUser, testConfig, TEST_SECRET } from './helpers/app.js';
 import { logLines, redisKeyPrefix, TEST_REDIS_URL } from './helpers/redis.js';
@@ -33,6 +34,13 @@ test('start-up with an unreachable Redis stops with one line naming REDIS_URL (a
   assert.match(stderr, /^Bindery failed to start: cannot reach Redis \(.*\); check REDIS_URL$/m);
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.ok(!stderr.includes('hunter2'), stderr);
+});
+
+test('admin commands never use Redis: with REDIS_URL unreachable they still work', async (t) => {
+  const out: string[] = [];
+  const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tempDataDir(t), SECRET_KEY: TEST_SECRET, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` };
+  const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), readSecret: () => Promise.resolve('Tr1cky-Lantern-42'), env };
+  assert.equal(await runCli(['user:create', '--email', newUser().email, '--name', 'Ada Lovelace'], io), 0, out.join('\n'));
 });
 
 test('a stalled, then dead, Redis neither hangs nor fails requests: limits fall back to each instance, and are shared again once it is back', { timeout: 60_000 }, async (t) => {
