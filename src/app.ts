@@ -31,9 +31,6 @@ const JSON_BODY_LIMIT = 64 * 1024;
 
 /** The one app factory, shared by the server and the tests. */
 export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const container = await createContainer(config, deps);
-  const { database, keyring, audit, sessions, auth, users, books } = container;
-
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,
@@ -41,6 +38,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Created after the logger, which reports Redis outages; nothing to close yet if this fails.
+  const container = await createContainer(config, { ...deps, log: app.log });
+  const { database, keyring, audit, sessions, auth, users, books } = container;
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   app.removeContentTypeParser('text/plain');

@@ -16,6 +16,8 @@ const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Unsafe<string>({ type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'bindery:' }),
   SECRET_KEY: Type.Optional(Type.String()),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   TRUST_PROXY: Type.Boolean({ default: false }),
@@ -49,6 +51,10 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** When set, rate limits are counted in this Redis and so shared by every instance using it. */
+  readonly redisUrl: string | undefined;
+  /** Prefixes every Redis key, so several deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
   /** Undefined only outside production; server start then provides a generated one. */
   readonly secretKey: string | undefined;
   readonly publicUrl: string | undefined;
@@ -139,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: values.LOG_LEVEL,
     dataDir: resolve(cwd, values.DATA_DIR),
     databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX,
     secretKey: values.SECRET_KEY,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: values.TRUST_PROXY,

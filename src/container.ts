@@ -18,6 +18,8 @@ import { createDatabaseCoverStore } from './services/books/cover-store.js';
 import { createPrincipalCache } from './services/sessions/principal-cache.js';
 import { createSessionsRepository } from './services/sessions/sessions-repository.js';
 import { createSessionsService } from './services/sessions/sessions-service.js';
+import type { FallbackLog } from './services/throttle/fallback-throttle-store.js';
+import { openThrottleStore } from './services/throttle/open-throttle-store.js';
 import { createThrottle } from './services/throttle/throttle.js';
 import { createUsersRepository } from './services/users/users-repository.js';
 import { createUsersService } from './services/users/users-service.js';
@@ -35,7 +37,11 @@ export interface ContainerDeps {
   images?: ImageProcessor;
   /** Given only when metrics are on: then the audit log, covers and the pool report to it. */
   metrics?: Metrics;
+  /** Receives the Redis outage warnings; silent when absent. */
+  log?: FallbackLog;
 }
+
+const silentLog: FallbackLog = { warn: () => undefined, info: () => undefined };
 
 /**
  * The composition root: opens the database, applies migrations, loads the signing keys and wires
@@ -53,7 +59,11 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     if (ownsDatabase) await migrating.destroy();
   }
   const database = deps.database ?? createDatabase({ ...location, queryTimeoutMs: config.databaseQueryTimeoutMs });
-  const close = () => (ownsDatabase ? database.destroy() : Promise.resolve());
+  let closeThrottleStore = () => Promise.resolve();
+  const close = async () => {
+    await closeThrottleStore();
+    if (ownsDatabase) await database.destroy();
+  };
   const clock = deps.clock ?? systemClock;
   const { db } = database;
   const { metrics } = deps;
@@ -71,6 +81,16 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     throw error;
   }
   preloadPasswordList();
+  const opened = await openThrottleStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    clock,
+    log: deps.log ?? silentLog,
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  closeThrottleStore = opened.close;
 
   const accessTokens = createAccessTokens({
     keyring,
@@ -79,7 +99,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const usersRepository = createUsersRepository(db);
   const passwords = deps.passwords ?? createArgon2Hasher(OWASP_ARGON2, { concurrency: config.passwordHashConcurrency, maxWaiting: MAX_WAITING_HASHES });
-  const throttle = createThrottle(clock, config.throttle);
+  const throttle = createThrottle(clock, config.throttle, opened.store);
   // Counted when the audit row is written, which inside a transaction is before the commit: only a database
   // failure between that insert and the commit un-does a counted event. Rare, and it shows as a 5xx anyway.
   const audit = createAuditLog(db, clock, metrics?.countAuditEvent);

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { withSecretKey } from './lib/dev-secret.js';
 import { createMetrics } from './lib/metrics.js';
 import { buildMetricsServer } from './metrics-server.js';
+import { RedisUnavailableError } from './services/throttle/redis-throttle-store.js';
 
 /** config -> app -> listen (and the metrics listener, when METRICS_PORT is set), with a clean close on SIGTERM/SIGINT. */
 export async function startServer(): Promise<FastifyInstance> {
@@ -52,6 +53,7 @@ export async function startServer(): Promise<FastifyInstance> {
 /** One line naming the cause; config errors never contain secret values. */
 export function describeStartupError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
+  if (error instanceof RedisUnavailableError) return `Bindery failed to start: ${error.message}`;
   const { code, message = String(error), address, port, variable = 'PORT' } = error as {
     code?: string;
     message?: string;

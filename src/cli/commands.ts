@@ -21,7 +21,8 @@ export interface Command {
 
 /** Runs `work` against the configured database, closing it afterwards whatever happens. */
 async function withContainer<T>(io: CliIo, work: (container: Container) => Promise<T>): Promise<T> {
-  const container = await createContainer(withSecretKey(loadConfig(io.env)));
+  // Admin commands are not rate limited across instances, and must work while Redis is down.
+  const container = await createContainer({ ...withSecretKey(loadConfig(io.env)), redisUrl: undefined });
   try {
     return await work(container);
   } finally {

@@ -36,15 +36,15 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Unknown email, wrong password and disabled account are one answer, in one time, under one throttle. */
     async login(input: { email: string; password: string }, client: ClientInfo) {
       const email = normalizeEmail(input.email);
-      throttle.assertLoginAllowed(email, client.ip);
+      await throttle.assertLoginAllowed(email, client.ip);
       const user = await users.findByEmail(email);
       const valid = await passwords.verify(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !valid || user.disabled_at !== null) {
-        throttle.recordLoginFailure(email, client.ip);
+        await throttle.recordLoginFailure(email, client.ip);
         await audit.record({ type: 'login_failure', userId: user?.id ?? null, ip: client.ip, sessionId: null });
         throw new AppError('INVALID_CREDENTIALS');
       }
-      throttle.recordLoginSuccess(email);
+      await throttle.recordLoginSuccess(email);
       const pair = await sessions.start(user, client);
       return { user, ...pair };
     },
@@ -59,9 +59,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** A wrong current password counts as a failed login; success ends every other session. */
     async changePassword(principal: Principal, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<UserRow> {
       const { user, sessionId } = principal;
-      throttle.assertLoginAllowed(user.email, client.ip);
+      await throttle.assertLoginAllowed(user.email, client.ip);
       if (!(await passwords.verify(user.password_hash, input.current_password))) {
-        throttle.recordLoginFailure(user.email, client.ip);
+        await throttle.recordLoginFailure(user.email, client.ip);
         await audit.record({ type: 'login_failure', userId: user.id, ip: client.ip, sessionId });
         throw new AppError('INVALID_CURRENT_PASSWORD');
       }

@@ -127,7 +127,7 @@ export function createSessionsService(deps: SessionsServiceDeps) {
         }
         // Counted after reuse detection, so a replayed token always ends the session, throttled or not;
         // a throttled refresh rolls back and leaves the presented token unspent.
-        throttle.takeRefresh(session.id);
+        await throttle.takeRefresh(session.id);
         await sessions.touch(session.id, iso, tx);
         await audit.record({ type: 'refresh', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
         const refreshToken = await issueRefreshToken(session.id, row.id, iso, tx);

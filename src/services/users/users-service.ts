@@ -26,7 +26,7 @@ export function createUsersService(deps: UsersServiceDeps) {
 
   return {
     async register(input: { name: string; email: string; password: string }, client: ClientInfo): Promise<UserRow> {
-      throttle.takeRegistration(client.ip);
+      await throttle.takeRegistration(client.ip);
       const name = normalizeName(input.name);
       const issues = [...checkName(name), ...checkNewPassword(input.password)];
       if (issues.length > 0) throw AppError.validation(issues);
