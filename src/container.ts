@@ -111,7 +111,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     throttle,
     clock,
     settings: config.sessions,
-    principals: database.foreignCommits && createPrincipalCache({ clock, foreignCommits: database.foreignCommits }),
+    principals: database.writes && createPrincipalCache({ clock, writes: database.writes }),
   });
   const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });

@@ -1,10 +1,11 @@
+import type { WriteCounters } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import type { UserRow } from '../users/users-repository.js';
 
 export interface PrincipalCacheOptions {
   clock: Clock;
-  /** Moves when another connection commits; any move empties the cache. */
-  foreignCommits: () => number;
+  /** Any write to the database, by any connection, empties the cache. */
+  writes: WriteCounters;
   /** A safety net only: every change this process makes is forgotten at once. */
   ttlMs?: number;
   capacity?: number;
@@ -19,18 +20,18 @@ interface Entry {
 /**
  * The per-request check (is this session live, is its user active?) answered from memory.
  *
- * Only for SQLite, where it stays exact: this process forgets a user inside the transaction that
- * changes it (SQLite runs one transaction at a time on our connection, so no reader can see the old
- * row after that), and any commit from another connection moves `PRAGMA data_version`, which is
- * read on every lookup and empties the cache. A lookup that read the database before a change
- * holds an older ticket and cannot store what it read. PostgreSQL gets no cache: other instances
- * could not be told of a revocation before their next request, and revocation must be immediate.
+ * Only for SQLite, where it stays exact: any write to the database, by this process or another one,
+ * empties the cache before the next lookup is answered (see `writtenSince`), and a lookup that read
+ * the database before a write holds an older ticket and cannot store what it read. Reads far
+ * outnumber writes, so most lookups are still answered from memory. PostgreSQL gets no cache: other
+ * instances could not be told of a revocation before their next request, and revocation is immediate.
  */
 export function createPrincipalCache(options: PrincipalCacheOptions) {
-  const { clock, foreignCommits, ttlMs = 60_000, capacity = 10_000 } = options;
+  const { clock, writes, ttlMs = 60_000, capacity = 10_000 } = options;
   const entries = new Map<string, Entry>();
   let generation = 0;
-  let seenCommits = foreignCommits();
+  let seenOwn = writes.own();
+  let seenForeign = writes.foreign();
   let checkedThisTurn = false;
 
   function clear(): void {
@@ -39,24 +40,28 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
   }
 
   /**
-   * Reading data_version costs a few microseconds, so it is read once per turn of the event loop,
-   * by the first lookup after the poll phase has taken in that turn's requests. Every request
-   * looked up in the turn arrived before that read, so none of them can have been sent after a
-   * commit that the read missed.
+   * Our own writes are counted exactly, and cheaply, on every lookup. Reading whether another
+   * connection committed costs a few microseconds, so that is read once per turn of the event loop,
+   * by the first lookup after the poll phase has taken in that turn's requests: every request looked
+   * up in the turn arrived before that read, so none can have been sent after a commit it missed.
    */
-  function foreignCommitSeen(): boolean {
-    if (checkedThisTurn) return false;
-    checkedThisTurn = true;
-    setImmediate(() => (checkedThisTurn = false));
-    const commits = foreignCommits();
-    if (commits === seenCommits) return false;
-    seenCommits = commits;
-    return true;
+  function writtenSince(): boolean {
+    const own = writes.own();
+    let written = own !== seenOwn;
+    seenOwn = own;
+    if (!checkedThisTurn) {
+      checkedThisTurn = true;
+      setImmediate(() => (checkedThisTurn = false));
+      const foreign = writes.foreign();
+      written ||= foreign !== seenForeign;
+      seenForeign = foreign;
+    }
+    return written;
   }
 
   return {
     get(sessionId: string): UserRow | undefined {
-      if (foreignCommitSeen()) {
+      if (writtenSince()) {
         clear();
         return undefined;
       }
@@ -81,10 +86,6 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
       entries.set(sessionId, { user, sessionExpiresAt, cachedAt: clock.now().getTime() });
     },
 
-    forgetUser(userId: string): void {
-      generation += 1;
-      for (const [sessionId, entry] of entries) if (entry.user.id === userId) entries.delete(sessionId);
-    },
   };
 }
 

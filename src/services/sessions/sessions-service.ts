@@ -47,13 +47,6 @@ const USER_AGENT_LIMIT = 512;
 export function createSessionsService(deps: SessionsServiceDeps) {
   const { db, sessions, accessTokens, audit, throttle, clock, settings, principals } = deps;
 
-  /** Every revocation goes through here, so the principal cache forgets inside the same transaction. */
-  async function revoke(filter: Parameters<SessionsRepository['revoke']>[0], userId: string, reason: string, tx: Executor): Promise<string[]> {
-    const revoked = await sessions.revoke(filter, clock.now().toISOString(), reason, tx);
-    principals?.forgetUser(userId);
-    return revoked;
-  }
-
   function isLive(session: SessionRow, now: Date): boolean {
     return (
       session.revoked_at === null &&
@@ -120,7 +113,7 @@ export function createSessionsService(deps: SessionsServiceDeps) {
           // Someone exchanged this token before us: a racing tab, or a thief.
           const current = await sessions.findRefreshToken(row.token_hash, tx);
           if (!current?.rotated_at || !(await isGracefulReuse(row.id, current.rotated_at, now, tx))) {
-            await revoke({ id: session.id }, session.user_id, 'refresh_token_reuse', tx);
+            await sessions.revoke({ id: session.id }, iso, 'refresh_token_reuse', tx);
             await audit.record({ type: 'refresh_reuse_detected', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
             return { ok: false };
           }
@@ -156,11 +149,6 @@ export function createSessionsService(deps: SessionsServiceDeps) {
       return user;
     },
 
-    /** A user's row changed outside a revocation (a rename): requests must see the new one. */
-    userChanged(userId: string): void {
-      principals?.forgetUser(userId);
-    },
-
     list(userId: string): Promise<SessionRow[]> {
       const now = clock.now();
       return sessions.findLiveByUser(userId, now.toISOString(), new Date(now.getTime() - settings.idleTimeoutMs).toISOString());
@@ -168,7 +156,7 @@ export function createSessionsService(deps: SessionsServiceDeps) {
 
     async logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        await revoke({ id: sessionId, userId }, userId, 'logout', tx);
+        await sessions.revoke({ id: sessionId, userId }, clock.now().toISOString(), 'logout', tx);
         await audit.record({ type: 'logout', userId, ip: client.ip, sessionId }, tx);
       });
     },
@@ -178,21 +166,21 @@ export function createSessionsService(deps: SessionsServiceDeps) {
         const session = await sessions.findById(sessionId, tx);
         // Another user's session is as absent as one that never existed.
         if (!session || session.user_id !== userId || !isLive(session, clock.now())) throw new AppError('SESSION_NOT_FOUND');
-        await revoke({ id: sessionId }, userId, 'revoked_by_user', tx);
+        await sessions.revoke({ id: sessionId }, clock.now().toISOString(), 'revoked_by_user', tx);
         await audit.record({ type: 'session_revoked', userId, ip: client.ip, sessionId }, tx);
       });
     },
 
     async revokeOthers(userId: string, currentSessionId: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        const revoked = await revoke({ userId, exceptId: currentSessionId }, userId, 'revoked_by_user', tx);
+        const revoked = await sessions.revoke({ userId, exceptId: currentSessionId }, clock.now().toISOString(), 'revoked_by_user', tx);
         for (const sessionId of revoked) await audit.record({ type: 'session_revoked', userId, ip: client.ip, sessionId }, tx);
       });
     },
 
     /** Ends every session of a user (but `exceptId`), inside the caller's transaction. */
     revokeAllOfUser(userId: string, reason: string, tx: Executor, exceptId?: string): Promise<string[]> {
-      return revoke({ userId, ...(exceptId ? { exceptId } : {}) }, userId, reason, tx);
+      return sessions.revoke({ userId, ...(exceptId ? { exceptId } : {}) }, clock.now().toISOString(), reason, tx);
     },
   };
 }

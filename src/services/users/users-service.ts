@@ -52,7 +52,6 @@ export function createUsersService(deps: UsersServiceDeps) {
       const issues = checkName(name);
       if (issues.length > 0) throw AppError.validation(issues);
       const user = await users.update(userId, { name, updated_at: clock.now().toISOString() });
-      sessions.userChanged(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
       return user;
     },
@@ -75,7 +74,6 @@ export function createUsersService(deps: UsersServiceDeps) {
     async enable(userId: string): Promise<void> {
       const now = clock.now().toISOString();
       await users.update(userId, { disabled_at: null, updated_at: now });
-      sessions.userChanged(userId);
     },
   };
 }
