@@ -63,12 +63,18 @@ interface SpawnOptions {
   port: number;
 }
 
+/** Passed from the harness's environment to the servers: libuv's pool, and Bindery's argon2 threads. */
+const EXPERIMENT_KNOBS = ['UV_THREADPOOL_SIZE', 'PASSWORD_HASH_CONCURRENCY'] as const;
+
 async function spawnServer(options: SpawnOptions): Promise<ChildServer> {
   installExitHook();
   // A minimal environment: the harness's own variables (NODE_OPTIONS from a test runner, say)
-  // must not change how the server runs. UV_THREADPOOL_SIZE passes through as an experiment knob.
+  // must not change how the server runs. A few knobs pass through, for experiments.
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env };
-  if (process.env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE;
+  for (const knob of EXPERIMENT_KNOBS) {
+    const value = process.env[knob];
+    if (value) env[knob] = value;
+  }
 
   const child = spawn(process.execPath, options.args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
