@@ -118,7 +118,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
   const books = createBooksService({
     db,
-    books: createBooksRepository(db, database.dialect, { batched: true }),
+    books: createBooksRepository(db, database.dialect),
     covers: createDatabaseCoverStore(db),
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,

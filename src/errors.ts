@@ -62,6 +62,11 @@ export class AppError extends Error {
   static validation(details: FieldIssue[]): AppError {
     return new AppError('VALIDATION_FAILED', { details });
   }
+
+  /** 503 with the one Retry-After every database outage answer carries. */
+  static databaseUnavailable(options: { message?: string; cause?: unknown } = {}): AppError {
+    return new AppError('DATABASE_UNAVAILABLE', { ...options, headers: { 'retry-after': '5' } });
+  }
 }
 
 export function reasonPhrase(status: number): string {

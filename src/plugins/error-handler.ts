@@ -18,8 +18,6 @@ const CLIENT_ERRORS: Record<string, ErrorCode> = {
   FST_PROTO_VIOLATION: 'MALFORMED_MULTIPART',
 };
 
-const DATABASE_RETRY_AFTER_SECONDS = '5';
-
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) return AppError.validation(toFieldIssues(error.validation as never));
@@ -27,7 +25,7 @@ function toAppError(error: FastifyError): AppError {
   if (known) return new AppError(known);
   if (error instanceof SyntaxError && error.statusCode === 400) return new AppError('MALFORMED_JSON');
   if (isDatabaseUnavailable(error)) {
-    return new AppError('DATABASE_UNAVAILABLE', { headers: { 'retry-after': DATABASE_RETRY_AFTER_SECONDS }, cause: error });
+    return AppError.databaseUnavailable({ cause: error });
   }
   // Anything else 4xx from a plugin keeps its status.
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

@@ -7,7 +7,6 @@ import { errorResponses } from '../schemas/common.js';
 
 const Status = Type.Object({ status: Type.String() });
 const tags = ['operations'];
-const RETRY_AFTER = { 'retry-after': '5' };
 
 /** Probes for orchestrators: kept out of the request log. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
@@ -29,11 +28,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
         migrated = await isMigrated(database);
       } catch (cause) {
         // Unreachable, or not migrated at all (no migration table yet): either way, not ready.
-        throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, cause });
+        throw AppError.databaseUnavailable({ cause });
       }
       // An instance must not take traffic on a schema older than its code.
       if (!migrated) {
-        throw new AppError('DATABASE_UNAVAILABLE', { headers: RETRY_AFTER, message: 'The database is not migrated to this version' });
+        throw AppError.databaseUnavailable({ message: 'The database is not migrated to this version' });
       }
       return { status: 'ready' };
     },

@@ -28,23 +28,20 @@ function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** `batched`: coalesce the lookups by id of one event-loop turn into one query (see batch-loader.ts). */
-export function createBooksRepository(db: Executor, dialect: Dialect, options: { batched?: boolean } = {}) {
-  const loader =
-    options.batched === true
-      ? createBatchLoader(async (ids) => {
-          const rows = await db.selectFrom('books').selectAll().where('id', 'in', ids).execute();
-          return new Map(rows.map((row) => [row.id, row]));
-        })
-      : undefined;
+/** Lookups by id of one event-loop turn share one query (see batch-loader.ts). */
+export function createBooksRepository(db: Executor, dialect: Dialect) {
+  const loader = createBatchLoader(async (ids) => {
+    const rows = await db.selectFrom('books').selectAll().where('id', 'in', ids).execute();
+    return new Map(rows.map((row) => [row.id, row]));
+  });
 
   return {
     async findOwned(userId: string, id: string, tx?: Executor): Promise<BookRow | undefined> {
-      if (loader && !tx) {
+      if (!tx) {
         const book = await loader.load(id);
         return book?.user_id === userId ? book : undefined;
       }
-      return (tx ?? db).selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return tx.selectFrom('books').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     },
 
     findPage(query: BookPageQuery, tx: Executor = db): Promise<BookRow[]> {

@@ -6,7 +6,7 @@ export interface PrincipalCacheOptions {
   clock: Clock;
   /** Any write to the database, by any connection, empties the cache. */
   writes: WriteCounters;
-  /** A safety net only: every change this process makes is forgotten at once. */
+  /** A safety net only: any write empties the cache anyway. */
   ttlMs?: number;
   capacity?: number;
 }
@@ -85,7 +85,6 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
       if (entries.size >= capacity) entries.delete(entries.keys().next().value as string);
       entries.set(sessionId, { user, sessionExpiresAt, cachedAt: clock.now().getTime() });
     },
-
   };
 }
 
