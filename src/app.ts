@@ -13,6 +13,8 @@ import { registerRequestContext, requestIdFor } from './plugins/request-context.
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
 import { healthRoutes } from './routes/health.js';
+import { activityRoutes } from './routes/activity.js';
+import { authRoutes } from './routes/auth.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { usersRoutes } from './routes/users.js';
@@ -40,7 +42,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Created after the logger, which reports Redis outages; nothing to close yet if this fails.
   const container = await createContainer(config, { ...deps, log: app.log });
-  const { database, keyring, audit, sessions, auth, users, books } = container;
+  const { identity, books, isReady } = container;
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   app.removeContentTypeParser('text/plain');
@@ -53,15 +55,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     registerMethodNotAllowed(app);
     registerRequestContext(app);
     registerErrorHandler(app);
-    registerAuthentication(app, auth);
+    registerAuthentication(app, identity);
     await registerMultipart(app, config.maxCoverBytes);
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
-    await app.register(healthRoutes, { database });
-    await app.register(usersRoutes, { users, auth });
-    await app.register(sessionsRoutes, { auth, sessions, audit });
-    await app.register(jwksRoutes, { keyring });
+    await app.register(healthRoutes, { isReady });
+    await app.register(usersRoutes, { identity });
+    await app.register(authRoutes, { identity });
+    await app.register(sessionsRoutes, { identity });
+    await app.register(activityRoutes, { identity });
+    await app.register(jwksRoutes, { identity });
     await app.register(booksRoutes, { books, publicUrl: config.publicUrl, maxCoverBytes: config.maxCoverBytes });
     await app.register(coversRoutes, { books });
     await app.ready();

@@ -4,8 +4,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import type { SessionSettings } from './services/sessions/sessions-service.js';
-import type { ThrottleSettings } from './services/throttle/throttle.js';
+import type { SessionSettings, ThrottleSettings } from './modules/identity/index.js';
 
 const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {

@@ -1,28 +1,14 @@
 import type { Config } from './config.js';
 import { createDatabase, sqliteFileIn, type Database } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { isMigrated, migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createImageProcessor, type ImageProcessor } from './lib/images.js';
 import { instrumentImageProcessor, type Metrics } from './lib/metrics.js';
-import { preloadPasswordList } from './lib/password-policy.js';
 import { createArgon2Hasher, OWASP_ARGON2, type PasswordHasher } from './lib/passwords.js';
-import { createSecretBox } from './lib/secret-box.js';
-import { createAuditLog } from './services/audit/audit-log.js';
-import { createAccessTokens } from './services/auth/access-tokens.js';
-import { createAuthService } from './services/auth/auth-service.js';
-import { createKeyring } from './services/auth/keyring.js';
-import { createSigningKeysRepository } from './services/auth/signing-keys-repository.js';
+import { createIdentity, type AuditEventType, type IdentityLog } from './modules/identity/index.js';
 import { createBooksRepository } from './services/books/books-repository.js';
 import { createBooksService } from './services/books/books-service.js';
 import { createDatabaseCoverStore } from './services/books/cover-store.js';
-import { createPrincipalCache } from './services/sessions/principal-cache.js';
-import { createSessionsRepository } from './services/sessions/sessions-repository.js';
-import { createSessionsService } from './services/sessions/sessions-service.js';
-import type { FallbackLog } from './services/throttle/fallback-throttle-store.js';
-import { openThrottleStore } from './services/throttle/open-throttle-store.js';
-import { createThrottle } from './services/throttle/throttle.js';
-import { createUsersRepository } from './services/users/users-repository.js';
-import { createUsersService } from './services/users/users-service.js';
 
 /** A few seconds of logins at OWASP cost on one core: a client waiting longer would give up anyway. */
 const MAX_WAITING_HASHES = 256;
@@ -35,17 +21,27 @@ export interface ContainerDeps {
   clock?: Clock;
   passwords?: PasswordHasher;
   images?: ImageProcessor;
-  /** Given only when metrics are on: then the audit log, covers and the pool report to it. */
+  /** Given only when metrics are on: then the audit trail, covers and the pool report to it. */
   metrics?: Metrics;
   /** Receives the Redis outage warnings; silent when absent. */
-  log?: FallbackLog;
+  log?: IdentityLog;
 }
 
-const silentLog: FallbackLog = { warn: () => undefined, info: () => undefined };
+const silentLog: IdentityLog = { warn: () => undefined, info: () => undefined };
+
+/** The audit events that metrics count; metrics know nothing of the audit trail's vocabulary. */
+function countInMetrics(metrics: Metrics) {
+  return (type: AuditEventType): void => {
+    if (type === 'login_success') metrics.countLogin('success');
+    else if (type === 'login_failure') metrics.countLogin('failure');
+    else if (type === 'refresh') metrics.countRefresh();
+    else if (type === 'refresh_reuse_detected') metrics.countRefreshReuse();
+  };
+}
 
 /**
- * The composition root: opens the database, applies migrations, loads the signing keys and wires
- * every service. The HTTP app and the admin CLI are both built on it.
+ * The composition root: opens the database, applies migrations, and wires the modules. The HTTP app
+ * and the admin CLI are both built on it.
  */
 export async function createContainer(config: ResolvedConfig, deps: ContainerDeps = {}) {
   const location = { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) };
@@ -59,9 +55,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     if (ownsDatabase) await migrating.destroy();
   }
   const database = deps.database ?? createDatabase({ ...location, queryTimeoutMs: config.databaseQueryTimeoutMs });
-  let closeThrottleStore = () => Promise.resolve();
-  const close = async () => {
-    await closeThrottleStore();
+  const closeDatabase = async () => {
     if (ownsDatabase) await database.destroy();
   };
   const clock = deps.clock ?? systemClock;
@@ -69,52 +63,29 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   const { metrics } = deps;
   if (metrics && database.poolStats) metrics.observePool(database.poolStats);
 
-  const keyring = createKeyring({
-    repository: createSigningKeysRepository(db),
-    secretBox: createSecretBox(config.secretKey, 'signing-keys'),
-    clock,
-  });
-  try {
-    await keyring.init();
-  } catch (error) {
-    await close();
+  const identity = await createIdentity(
+    {
+      secretKey: config.secretKey,
+      accessTokens: { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds },
+      sessions: config.sessions,
+      throttle: config.throttle,
+      redis: config.redisUrl === undefined ? undefined : { url: config.redisUrl, keyPrefix: config.redisKeyPrefix },
+    },
+    {
+      db,
+      batchLookups: database.dialect === 'postgres',
+      writes: database.writes,
+      clock,
+      passwords:
+        deps.passwords ?? createArgon2Hasher(OWASP_ARGON2, { concurrency: config.passwordHashConcurrency, maxWaiting: MAX_WAITING_HASHES }),
+      log: deps.log ?? silentLog,
+    },
+  ).catch(async (error: unknown) => {
+    await closeDatabase();
     throw error;
-  }
-  preloadPasswordList();
-  const opened = await openThrottleStore({
-    redisUrl: config.redisUrl,
-    keyPrefix: config.redisKeyPrefix,
-    clock,
-    log: deps.log ?? silentLog,
-  }).catch(async (error: unknown) => {
-    await close();
-    throw error;
   });
-  closeThrottleStore = opened.close;
+  if (metrics) identity.audit.subscribe(countInMetrics(metrics));
 
-  const accessTokens = createAccessTokens({
-    keyring,
-    clock,
-    options: { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds },
-  });
-  const usersRepository = createUsersRepository(db);
-  const passwords = deps.passwords ?? createArgon2Hasher(OWASP_ARGON2, { concurrency: config.passwordHashConcurrency, maxWaiting: MAX_WAITING_HASHES });
-  const throttle = createThrottle(clock, config.throttle, opened.store);
-  // Counted when the audit row is written, which inside a transaction is before the commit: only a database
-  // failure between that insert and the commit un-does a counted event. Rare, and it shows as a 5xx anyway.
-  const audit = createAuditLog(db, clock, metrics?.countAuditEvent);
-  const sessions = createSessionsService({
-    db,
-    sessions: createSessionsRepository(db, { batched: database.dialect === 'postgres' }),
-    accessTokens,
-    audit,
-    throttle,
-    clock,
-    settings: config.sessions,
-    principals: database.writes && createPrincipalCache({ clock, writes: database.writes }),
-  });
-  const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
-  const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
   const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
   const books = createBooksService({
     db,
@@ -124,7 +95,14 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     clock,
   });
 
-  return { config, database, clock, keyring, usersRepository, audit, sessions, auth, users, books, close };
+  const close = async () => {
+    await identity.close();
+    await closeDatabase();
+  };
+  /** Ready when the database answers and has every migration of this version; throws when it does not answer. */
+  const isReady = () => isMigrated(database);
+
+  return { config, database, clock, identity, books, isReady, close };
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;

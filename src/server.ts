@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { withSecretKey } from './lib/dev-secret.js';
 import { createMetrics } from './lib/metrics.js';
 import { buildMetricsServer } from './metrics-server.js';
-import { RedisUnavailableError } from './services/throttle/redis-throttle-store.js';
+import { RedisUnavailableError } from './modules/identity/index.js';
 
 /** config -> app -> listen (and the metrics listener, when METRICS_PORT is set), with a clean close on SIGTERM/SIGINT. */
 export async function startServer(): Promise<FastifyInstance> {

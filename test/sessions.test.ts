@@ -6,8 +6,8 @@ import { SignJWT, createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
 import type { Database } from '../src/db/database.js';
 import type { Clock } from '../src/lib/clock.js';
 import { createSecretBox } from '../src/lib/secret-box.js';
-import { createKeyring } from '../src/services/auth/keyring.js';
-import { createSigningKeysRepository } from '../src/services/auth/signing-keys-repository.js';
+import { createKeyring } from '../src/modules/identity/keyring.js';
+import { createSigningKeysRepository } from '../src/modules/identity/signing-keys-repository.js';
 import {
   TEST_SECRET,
   buildTestApp,

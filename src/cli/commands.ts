@@ -31,13 +31,13 @@ async function withContainer<T>(io: CliIo, work: (container: Container) => Promi
 }
 
 async function requireUser(container: Container, email: string) {
-  const user = await container.users.findByEmail(email);
+  const user = await container.identity.accounts.findByEmail(email);
   if (!user) throw new Error(`no account with email ${email}`);
   return user;
 }
 
-/** Retired keys stay valid this much past the token lifetime, for clock skew between instances. */
-const RETIRE_LEEWAY_MS = 2 * 60_000;
+/** The client an account created at the command line is registered from (and throttled as). */
+const OPERATOR = { ip: 'cli', userAgent: 'bindery-cli' };
 
 export const COMMANDS: Record<string, Command> = {
   serve: {
@@ -62,9 +62,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'bindery keys:rotate',
     async run(argv, io) {
       parseOptions(argv, {});
-      const kid = await withContainer(io, (container) =>
-        container.keyring.rotate(container.config.accessTokenTtlSeconds * 1000 + RETIRE_LEEWAY_MS),
-      );
+      const kid = await withContainer(io, (container) => container.identity.keys.rotate());
       io.out(`new signing key ${kid}`);
     },
   },
@@ -76,7 +74,7 @@ export const COMMANDS: Record<string, Command> = {
       const email = required(options.email, 'email');
       const name = required(options.name, 'name');
       const password = await io.readSecret();
-      const user = await withContainer(io, (container) => container.users.register({ name, email, password }, { ip: 'cli', userAgent: 'bindery-cli' }));
+      const user = await withContainer(io, (container) => container.identity.accounts.register({ name, email, password }, OPERATOR));
       io.out(`created ${user.email} (${user.id})`);
     },
   },
@@ -85,7 +83,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'bindery user:disable --email <email>',
     async run(argv, io) {
       const email = required(parseOptions(argv, { email: { type: 'string' } }).email, 'email');
-      await withContainer(io, async (container) => container.users.disable((await requireUser(container, email)).id, null));
+      await withContainer(io, async (container) => container.identity.accounts.disable((await requireUser(container, email)).id, null));
       io.out(`disabled ${email}`);
     },
   },
@@ -94,7 +92,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'bindery user:enable --email <email>',
     async run(argv, io) {
       const email = required(parseOptions(argv, { email: { type: 'string' } }).email, 'email');
-      await withContainer(io, async (container) => container.users.enable((await requireUser(container, email)).id));
+      await withContainer(io, async (container) => container.identity.accounts.enable((await requireUser(container, email)).id));
       io.out(`enabled ${email}`);
     },
   },
@@ -105,7 +103,7 @@ export const COMMANDS: Record<string, Command> = {
       const email = required(parseOptions(argv, { user: { type: 'string' } }).user, 'user');
       const count = await withContainer(io, async (container) => {
         const user = await requireUser(container, email);
-        return container.database.db.transaction().execute(async (tx) => (await container.sessions.revokeAllOfUser(user.id, 'revoked_by_admin', tx)).length);
+        return (await container.identity.sessions.revokeAll(user.id, 'revoked_by_admin', { client: null })).length;
       });
       io.out(`ended ${count} session(s) of ${email}`);
     },

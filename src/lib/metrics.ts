@@ -4,7 +4,6 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../db/database.js';
-import type { AuditEventType } from '../services/audit/audit-log.js';
 import { AppError } from '../errors.js';
 import type { ImageProcessor } from './images.js';
 
@@ -77,12 +76,17 @@ export function createMetrics() {
       httpDuration.observe(labels, seconds);
     },
 
-    /** Called once an audit row is written (see createContainer for what that means inside a transaction). */
-    countAuditEvent: (type: AuditEventType): void => {
-      if (type === 'login_success') logins.inc({ result: 'success' });
-      else if (type === 'login_failure') logins.inc({ result: 'failure' });
-      else if (type === 'refresh') refreshes.inc();
-      else if (type === 'refresh_reuse_detected') reuses.inc();
+    /** A password check: at login, or at a password change. */
+    countLogin: (result: 'success' | 'failure'): void => {
+      logins.inc({ result });
+    },
+
+    countRefresh: (): void => {
+      refreshes.inc();
+    },
+
+    countRefreshReuse: (): void => {
+      reuses.inc();
     },
 
     observeCover: (result: CoverResult, seconds: number): void => {

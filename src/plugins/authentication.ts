@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { AuthService, Principal } from '../services/auth/auth-service.js';
-import type { ClientInfo } from '../services/sessions/sessions-service.js';
+import type { ClientInfo, Identity, Principal } from '../modules/identity/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,13 +16,13 @@ declare module 'fastify' {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Each route that needs a user names `app.authenticate` in its onRequest hooks: no prefix rules. */
-export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {
+export function registerAuthentication(app: FastifyInstance, identity: Identity): void {
   app.decorateRequest('principal', null);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     try {
       if (!token) throw new AppError('UNAUTHENTICATED');
-      request.principal = await auth.authenticate(token);
+      request.principal = await identity.authentication.authenticate(token);
     } catch (error) {
       if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
         const challenge = token ? 'Bearer realm="bindery", error="invalid_token"' : 'Bearer realm="bindery"';

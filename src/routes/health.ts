@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Database } from '../db/database.js';
-import { isMigrated } from '../db/migrate.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 
@@ -9,7 +7,12 @@ const Status = Type.Object({ status: Type.String() });
 const tags = ['operations'];
 
 /** Probes for orchestrators: kept out of the request log. */
-export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+export interface HealthRoutesOptions {
+  /** Whether the database answers and carries every migration of this version; throws when it does not answer. */
+  isReady: () => Promise<boolean>;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { isReady }) => {
   app.get(
     '/healthz',
     { logLevel: 'silent', schema: { tags, operationId: 'liveness', summary: 'The process is alive', response: { 200: Status } } },
@@ -25,7 +28,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
     async () => {
       let migrated: boolean;
       try {
-        migrated = await isMigrated(database);
+        migrated = await isReady();
       } catch (cause) {
         // Unreachable, or not migrated at all (no migration table yet): either way, not ready.
         throw AppError.databaseUnavailable({ cause });

@@ -1,13 +1,29 @@
 import type { FastifyRequest } from 'fastify';
 import type { Book, Category } from '../schemas/books.js';
+import type { ActivityEvent, Session } from '../schemas/sessions.js';
 import type { User } from '../schemas/users.js';
 import { coverFileName } from '../services/books/books-service.js';
 import type { BookRow } from '../services/books/books-repository.js';
-import type { UserRow } from '../services/users/users-repository.js';
+import type { Account, AuditEvent, Session as SessionRow } from '../modules/identity/index.js';
 
 /** Rows become API shapes here; the response schema then lets only declared fields leave. */
-export function presentUser(row: UserRow): User {
+export function presentUser(row: Account): User {
   return { _id: row.id, name: row.name, email: row.email, active: row.disabled_at === null, created_at: row.created_at };
+}
+
+export function presentSession(row: SessionRow, currentSessionId: string): Session {
+  return {
+    _id: row.id,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    current: row.id === currentSessionId,
+  };
+}
+
+export function presentActivity(event: AuditEvent): ActivityEvent {
+  return { _id: event.id, type: event.type, created_at: event.created_at, ip: event.ip, session_id: event.session_id };
 }
 
 export const COVERS_PATH = '/static/books';

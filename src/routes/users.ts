@@ -1,15 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Identity } from '../modules/identity/index.js';
 import { clientOf, currentPrincipal, currentUser } from '../plugins/authentication.js';
 import { NoContent, errorResponses } from '../schemas/common.js';
-import { LoginBody, LoginEnvelope, RegisterBody, UpdateUserBody, UserEnvelope } from '../schemas/users.js';
-import type { AuthService } from '../services/auth/auth-service.js';
-import type { UsersService } from '../services/users/users-service.js';
+import { ChangePasswordBody } from '../schemas/sessions.js';
+import { RegisterBody, UpdateUserBody, UserEnvelope } from '../schemas/users.js';
 import { presentUser } from './presenters.js';
 
 const tags = ['users'];
 const security = [{ bearerAuth: [] }];
 
-export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth: AuthService }> = async (app, { users, auth }) => {
+/** The account: `/users/` and its password. */
+export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = async (app, { identity }) => {
+  const { accounts, authentication } = identity;
+
   app.post(
     '/users/',
     {
@@ -22,28 +25,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth:
       },
     },
     async (request, reply) => {
-      const user = await users.register(request.body, clientOf(request));
+      const user = await accounts.register(request.body, clientOf(request));
       return reply.code(201).send({ message: 'Successfully created new user', data: presentUser(user) });
-    },
-  );
-
-  app.post(
-    '/users/login',
-    {
-      schema: {
-        tags,
-        operationId: 'login',
-        summary: 'Exchange email and password for an access token',
-        body: LoginBody,
-        response: { 200: LoginEnvelope, ...errorResponses(400, 401, 413, 415, 429) },
-      },
-    },
-    async (request) => {
-      const { user, token, refreshToken, expiresIn } = await auth.login(request.body, clientOf(request));
-      return {
-        message: 'Successfully fetched auth token',
-        data: { ...presentUser(user), token, refresh_token: refreshToken, token_type: 'Bearer' as const, expires_in: expiresIn },
-      };
     },
   );
 
@@ -70,7 +53,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth:
       },
     },
     async (request) => {
-      const user = await users.rename(currentUser(request).id, request.body.name);
+      const user = await accounts.rename(currentUser(request).id, request.body.name);
       return { message: 'Successfully updated account', data: presentUser(user) };
     },
   );
@@ -89,8 +72,27 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth:
     },
     async (request, reply) => {
       const { user, sessionId } = currentPrincipal(request);
-      await users.disable(user.id, { sessionId, client: clientOf(request) });
+      await accounts.disable(user.id, { sessionId, client: clientOf(request) });
       return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/users/password',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['sessions'],
+        security,
+        operationId: 'changePassword',
+        summary: 'Change the password; every other session ends',
+        body: ChangePasswordBody,
+        response: { 200: UserEnvelope, ...errorResponses(400, 401, 415, 429) },
+      },
+    },
+    async (request) => {
+      const user = await authentication.changePassword(currentPrincipal(request), request.body, clientOf(request));
+      return { message: 'Successfully changed password', data: presentUser(user) };
     },
   );
 };

@@ -34,6 +34,7 @@ export const ActivityEvent = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   session_id: Type.Union([Type.String(), Type.Null()]),
 });
+export type ActivityEvent = Static<typeof ActivityEvent>;
 
 export const ActivityQuery = Type.Object(
   { limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) },

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkPassword, preloadPasswordList } from '../../src/lib/password-policy.js';
+import { preloadPasswordList } from '../../src/modules/identity/common-passwords.js';
+import { checkPassword } from '../../src/modules/identity/policy.js';
 
 const TOO_COMMON = 'is too common; choose a less predictable password';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../lib/clock.js';
+import type { Clock } from '../../../lib/clock.js';
 import { createFallbackThrottleStore, type FallbackLog } from './fallback-throttle-store.js';
 import { connectRedis, createRedisThrottleStore } from './redis-throttle-store.js';
 import { createMemoryThrottleStore, type ThrottleStore } from './throttle-store.js';

@@ -1,25 +1,7 @@
-import { AppError } from '../../errors.js';
-import type { Clock } from '../../lib/clock.js';
+import { AppError } from '../../../errors.js';
+import type { Clock } from '../../../lib/clock.js';
+import { accountDelayMs, FORGET_FAILURES_AFTER_MS, type ThrottleSettings } from '../policy.js';
 import type { Counter, ThrottleStore } from './throttle-store.js';
-
-export interface ThrottleSettings {
-  /** Failures an account may make before delays start. */
-  accountFreeFailures: number;
-  accountBaseDelayMs: number;
-  accountMaxDelayMs: number;
-  /** Failures one client IP may make per window. */
-  ipFailures: number;
-  ipWindowMs: number;
-  /** Accounts one client IP may register per window. */
-  registrations: number;
-  registrationWindowMs: number;
-  /** Refreshes one session may make per window. */
-  refreshes: number;
-  refreshWindowMs: number;
-}
-
-/** A failed attempt is forgotten after this long without another, whatever the policy. */
-const FORGET_AFTER_MS = 24 * 60 * 60_000;
 
 function tooMany(retryAfterMs: number): AppError {
   return new AppError('TOO_MANY_REQUESTS', { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
@@ -28,16 +10,10 @@ function tooMany(retryAfterMs: number): AppError {
 /**
  * Brute-force and abuse throttling. The counters live in `store`: in process for a single instance,
  * in Redis when several instances must share them.
- * Accounts get growing delays, never a permanent lockout, which would let anyone lock anyone out.
+ * The windows and delays are policy.ts's; this file only applies them to the counters.
  * Keys for accounts are the normalised email, known or not, so a 429 reveals nothing.
  */
 export function createThrottle(clock: Clock, settings: ThrottleSettings, store: ThrottleStore) {
-  function accountDelayMs(failures: number): number {
-    const over = failures - settings.accountFreeFailures;
-    if (over <= 0) return 0;
-    return Math.min(settings.accountBaseDelayMs * 2 ** (over - 1), settings.accountMaxDelayMs);
-  }
-
   /** Fixed window: how long until the window ends once `limit` is used up, else 0. */
   function windowWait(counter: Counter | undefined, limit: number, windowMs: number, now: number): number {
     if (!counter || now - counter.since >= windowMs || counter.count < limit) return 0;
@@ -55,7 +31,7 @@ export function createThrottle(clock: Clock, settings: ThrottleSettings, store: 
     async assertLoginAllowed(account: string, ip: string): Promise<void> {
       const now = clock.now().getTime();
       const [failures, ipFailures] = await Promise.all([store.get(`account:${account}`), store.get(`login-ip:${ip}`)]);
-      const accountWait = failures && now - failures.since < FORGET_AFTER_MS ? failures.since + accountDelayMs(failures.count) - now : 0;
+      const accountWait = failures && now - failures.since < FORGET_FAILURES_AFTER_MS ? failures.since + accountDelayMs(failures.count, settings) - now : 0;
       const ipWait = windowWait(ipFailures, settings.ipFailures, settings.ipWindowMs, now);
       const wait = Math.max(accountWait, ipWait);
       if (wait > 0) throw tooMany(wait);
@@ -65,7 +41,7 @@ export function createThrottle(clock: Clock, settings: ThrottleSettings, store: 
       const now = clock.now().getTime();
       // A full IP window needs no further counting: assertLoginAllowed already refuses it.
       await Promise.all([
-        store.bump(`account:${account}`, FORGET_AFTER_MS, now),
+        store.bump(`account:${account}`, FORGET_FAILURES_AFTER_MS, now),
         store.take(`login-ip:${ip}`, settings.ipFailures, settings.ipWindowMs, now),
       ]);
     },

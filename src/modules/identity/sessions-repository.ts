@@ -2,11 +2,25 @@ import type { Selectable } from 'kysely';
 import { createBatchLoader } from '../../db/batch-loader.js';
 import type { Executor } from '../../db/executor.js';
 import type { RefreshTokensTable, SessionsTable, UsersTable } from '../../db/schema.js';
+import { liveSessionConditions, type LivenessBounds, type SessionTimes } from './policy.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
-export type SessionWithUser = Selectable<UsersTable> & { session_revoked_at: string | null; session_expires_at: string };
+/** A user row with the times its session is judged live by (see policy.ts). */
+export type SessionWithUser = Selectable<UsersTable> & { session: SessionTimes };
+
+type JoinedRow = Selectable<UsersTable> & {
+  session_id: string;
+  session_revoked_at: string | null;
+  session_expires_at: string;
+  session_last_used_at: string;
+};
+
+function toSessionWithUser(row: JoinedRow): SessionWithUser {
+  const { session_id: _id, session_revoked_at, session_expires_at, session_last_used_at, ...user } = row;
+  return { ...user, session: { revoked_at: session_revoked_at, expires_at: session_expires_at, last_used_at: session_last_used_at } };
+}
 
 /** `batched`: coalesce the per-request lookups of one event-loop turn into one query (see batch-loader.ts). */
 export function createSessionsRepository(db: Executor, options: { batched?: boolean } = {}) {
@@ -15,13 +29,18 @@ export function createSessionsRepository(db: Executor, options: { batched?: bool
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .selectAll('users')
-      .select(['sessions.id as session_id', 'sessions.revoked_at as session_revoked_at', 'sessions.expires_at as session_expires_at']);
+      .select([
+        'sessions.id as session_id',
+        'sessions.revoked_at as session_revoked_at',
+        'sessions.expires_at as session_expires_at',
+        'sessions.last_used_at as session_last_used_at',
+      ]);
   }
   const loader =
     options.batched === true
       ? createBatchLoader(async (ids) => {
           const rows = await selectWithUser(db).where('sessions.id', 'in', ids).execute();
-          return new Map(rows.map(({ session_id, ...row }) => [session_id, row as SessionWithUser]));
+          return new Map(rows.map((row) => [row.session_id, toSessionWithUser(row)]));
         })
       : undefined;
 
@@ -38,22 +57,14 @@ export function createSessionsRepository(db: Executor, options: { batched?: bool
     async findWithUser(id: string, tx?: Executor): Promise<SessionWithUser | undefined> {
       if (loader && !tx) return loader.load(id);
       const found = await selectWithUser(tx ?? db).where('sessions.id', '=', id).executeTakeFirst();
-      if (!found) return undefined;
-      const { session_id: _id, ...row } = found;
-      return row;
+      return found && toSessionWithUser(found);
     },
 
-    /** Sessions neither revoked, nor past their end, nor idle since before `idleSince`. */
-    findLiveByUser(userId: string, now: string, idleSince: string, tx: Executor = db): Promise<SessionRow[]> {
-      return tx
-        .selectFrom('sessions')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .where('last_used_at', '>', idleSince)
-        .orderBy('created_at', 'desc')
-        .execute();
+    /** The user's live sessions, by the same rule as policy.ts's isSessionLive, newest first. */
+    findLiveByUser(userId: string, bounds: LivenessBounds, tx: Executor = db): Promise<SessionRow[]> {
+      let query = tx.selectFrom('sessions').selectAll().where('user_id', '=', userId);
+      for (const [column, operator, value] of liveSessionConditions(bounds)) query = query.where(column, operator, value);
+      return query.orderBy('created_at', 'desc').execute();
     },
 
     async touch(id: string, lastUsedAt: string, tx: Executor = db): Promise<void> {

@@ -5,27 +5,29 @@ import { AppError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { PasswordHasher } from '../../lib/passwords.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { ClientInfo, SessionsService } from '../sessions/sessions-service.js';
-import type { Throttle } from '../throttle/throttle.js';
-import { checkName, checkNewPassword, normalizeEmail, normalizeName } from './user-rules.js';
-import type { UserRow, UsersRepository } from './users-repository.js';
+import type { AuditTrail } from './audit-trail.js';
+import { checkName, checkNewPassword, normalizeEmail, normalizeName } from './policy.js';
+import type { Sessions } from './sessions.js';
+import type { Throttle } from './throttle/throttle.js';
+import type { Account, ClientInfo } from './types.js';
+import type { UsersRepository } from './users-repository.js';
 
-export interface UsersServiceDeps {
+export interface AccountsDeps {
   db: Kysely<DB>;
   users: UsersRepository;
   passwords: PasswordHasher;
-  sessions: SessionsService;
+  sessions: Sessions;
   throttle: Throttle;
-  audit: AuditLog;
+  audit: AuditTrail;
   clock: Clock;
 }
 
-export function createUsersService(deps: UsersServiceDeps) {
+/** Who the accounts are: registration, the profile, disabling and enabling. */
+export function createAccounts(deps: AccountsDeps) {
   const { db, users, passwords, sessions, throttle, audit, clock } = deps;
 
   return {
-    async register(input: { name: string; email: string; password: string }, client: ClientInfo): Promise<UserRow> {
+    async register(input: { name: string; email: string; password: string }, client: ClientInfo): Promise<Account> {
       await throttle.takeRegistration(client.ip);
       const name = normalizeName(input.name);
       const issues = [...checkName(name), ...checkNewPassword(input.password)];
@@ -47,7 +49,7 @@ export function createUsersService(deps: UsersServiceDeps) {
       }
     },
 
-    async rename(userId: string, rawName: string): Promise<UserRow> {
+    async rename(userId: string, rawName: string): Promise<Account> {
       const name = normalizeName(rawName);
       const issues = checkName(name);
       if (issues.length > 0) throw AppError.validation(issues);
@@ -56,26 +58,29 @@ export function createUsersService(deps: UsersServiceDeps) {
       return user;
     },
 
-    findByEmail(email: string): Promise<UserRow | undefined> {
+    findByEmail(email: string): Promise<Account | undefined> {
       return users.findByEmail(normalizeEmail(email));
     },
 
-    /** Disabling ends every session at once, in the same transaction. `by` is null for an admin. */
+    /** Disabling ends every session at once, in the same transaction. `by` is null for an operator. */
     async disable(userId: string, by: { sessionId: string; client: ClientInfo } | null): Promise<void> {
       const now = clock.now().toISOString();
       await db.transaction().execute(async (tx) => {
         await users.update(userId, { disabled_at: now, updated_at: now }, tx);
-        await sessions.revokeAllOfUser(userId, 'account_disabled', tx);
+        await sessions.endAllInTransaction(userId, 'account_disabled', tx);
         await audit.record({ type: 'account_disabled', userId, ip: by?.client.ip ?? null, sessionId: by?.sessionId ?? null }, tx);
       });
     },
 
-    /** Re-enables a disabled account (an admin action); its old sessions stay ended. */
+    /** Re-enables a disabled account (an operator's action); its old sessions stay ended. */
     async enable(userId: string): Promise<void> {
       const now = clock.now().toISOString();
-      await users.update(userId, { disabled_at: null, updated_at: now });
+      await db.transaction().execute(async (tx) => {
+        await users.update(userId, { disabled_at: null, updated_at: now }, tx);
+        await audit.record({ type: 'account_enabled', userId, ip: null, sessionId: null }, tx);
+      });
     },
   };
 }
 
-export type UsersService = ReturnType<typeof createUsersService>;
+export type Accounts = ReturnType<typeof createAccounts>;

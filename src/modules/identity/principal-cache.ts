@@ -1,6 +1,6 @@
 import type { WriteCounters } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
-import type { UserRow } from '../users/users-repository.js';
+import type { UserRow } from './users-repository.js';
 
 export interface PrincipalCacheOptions {
   clock: Clock;
@@ -13,7 +13,7 @@ export interface PrincipalCacheOptions {
 
 interface Entry {
   user: UserRow;
-  sessionExpiresAt: number;
+  sessionEndsAt: number;
   cachedAt: number;
 }
 
@@ -68,7 +68,7 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
       const entry = entries.get(sessionId);
       if (!entry) return undefined;
       const now = clock.now().getTime();
-      if (entry.sessionExpiresAt <= now || entry.cachedAt + ttlMs <= now) {
+      if (entry.sessionEndsAt <= now || entry.cachedAt + ttlMs <= now) {
         entries.delete(sessionId);
         return undefined;
       }
@@ -80,10 +80,10 @@ export function createPrincipalCache(options: PrincipalCacheOptions) {
       return generation;
     },
 
-    set(ticket: number, sessionId: string, user: UserRow, sessionExpiresAt: number): void {
+    set(ticket: number, sessionId: string, user: UserRow, sessionEndsAt: number): void {
       if (ticket !== generation) return;
       if (entries.size >= capacity) entries.delete(entries.keys().next().value as string);
-      entries.set(sessionId, { user, sessionExpiresAt, cachedAt: clock.now().getTime() });
+      entries.set(sessionId, { user, sessionEndsAt, cachedAt: clock.now().getTime() });
     },
   };
 }

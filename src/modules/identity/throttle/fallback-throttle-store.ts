@@ -1,4 +1,4 @@
-import type { Clock } from '../../lib/clock.js';
+import type { Clock } from '../../../lib/clock.js';
 import type { ThrottleStore } from './throttle-store.js';
 
 export interface FallbackLog {

@@ -1,0 +1,149 @@
+/**
+ * The identity rules a newcomer looks for, in one place: what a name and a password must be, when a
+ * session is live, and how the brute-force throttle counts. The numbers that are configurable come
+ * from the environment (see config.ts); the rules that use them live here.
+ */
+import type { FieldIssue } from '../../errors.js';
+import { isCommonPassword } from './common-passwords.js';
+
+// ---------------------------------------------------------------------------------------- names --
+
+const MIN_WORDS = 2;
+const MAX_WORDS = 30;
+// A word is letters (any script, with their combining marks), joined by apostrophes, hyphens or periods.
+const WORD = /^[\p{L}\p{M}]+(?:['’.-][\p{L}\p{M}]*)*$/u;
+
+/** Trims and folds inner white space, so "  Ada   Lovelace " is stored as "Ada Lovelace". */
+export function normalizeName(name: string): string {
+  return name.normalize('NFC').trim().split(/\s+/u).join(' ');
+}
+
+export function checkName(name: string): FieldIssue[] {
+  const words = name ? name.split(' ') : [];
+  if (words.length < MIN_WORDS || words.length > MAX_WORDS) {
+    return [{ field: 'name', message: `must have ${MIN_WORDS} to ${MAX_WORDS} words` }];
+  }
+  if (!words.every((word) => WORD.test(word))) {
+    return [{ field: 'name', message: 'must contain only letters, apostrophes, hyphens and periods' }];
+  }
+  return [];
+}
+
+/** Emails are unique regardless of case: this is the key they are stored and compared by. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+// ------------------------------------------------------------------------------------ passwords --
+
+const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_LENGTH = 128;
+
+/** The problems with a new password as plain sentences; empty when it is acceptable. */
+export function checkPassword(password: string): string[] {
+  const problems: string[] = [];
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH) problems.push(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (length > MAX_PASSWORD_LENGTH) problems.push(`must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (!/\p{Lu}/u.test(password)) problems.push('must contain an upper-case letter');
+  if (!/\p{Ll}/u.test(password)) problems.push('must contain a lower-case letter');
+  if (!/\p{Nd}/u.test(password)) problems.push('must contain a digit');
+  if (!/[^\p{L}\p{Nd}]/u.test(password)) problems.push('must contain a special character');
+  // Over-long input is already refused; skipping it keeps the variant search bounded.
+  if (length <= MAX_PASSWORD_LENGTH && isCommonPassword(password)) {
+    problems.push('is too common; choose a less predictable password');
+  }
+  return problems;
+}
+
+export function checkNewPassword(password: string, field = 'password'): FieldIssue[] {
+  return checkPassword(password).map((message) => ({ field, message }));
+}
+
+// ------------------------------------------------------------------------------------- sessions --
+
+export interface SessionSettings {
+  /** A session ends this long after its last refresh. */
+  idleTimeoutMs: number;
+  /** A session ends this long after its login, whatever its activity. */
+  absoluteLifetimeMs: number;
+  /** Several tabs refreshing with one token at once must not log the user out. */
+  reuseGraceMs: number;
+}
+
+/** What liveness is judged by; ISO-8601 UTC strings, which compare in time order as text. */
+export interface SessionTimes {
+  revoked_at: string | null;
+  expires_at: string;
+  last_used_at: string;
+}
+
+/** The instants a session must be later than to be live at `now`: one rule for memory and for SQL. */
+export interface LivenessBounds {
+  /** `expires_at` must be after this. */
+  now: string;
+  /** `last_used_at` must be after this. */
+  idleSince: string;
+}
+
+export function livenessBounds(now: Date, settings: SessionSettings): LivenessBounds {
+  return { now: now.toISOString(), idleSince: new Date(now.getTime() - settings.idleTimeoutMs).toISOString() };
+}
+
+/** One condition of liveness, on a column of the session, as both memory and SQL evaluate it. */
+export type LivenessCondition = readonly [column: keyof SessionTimes, operator: 'is' | '>', value: string | null];
+
+/**
+ * A session is live when it is not revoked, not past its end, and not idle too long. This list is the
+ * rule: `isSessionLive` evaluates it in memory and the sessions repository turns it into the query.
+ */
+export function liveSessionConditions(bounds: LivenessBounds): LivenessCondition[] {
+  return [
+    ['revoked_at', 'is', null],
+    ['expires_at', '>', bounds.now],
+    ['last_used_at', '>', bounds.idleSince],
+  ];
+}
+
+export function isSessionLive(session: SessionTimes, bounds: LivenessBounds): boolean {
+  return liveSessionConditions(bounds).every(([column, operator, value]) => {
+    const actual = session[column];
+    return operator === 'is' ? actual === value : actual !== null && value !== null && actual > value;
+  });
+}
+
+/** The instant (epoch ms) a live session stops being live if nothing happens to it. */
+export function sessionEndsAt(session: SessionTimes, settings: SessionSettings): number {
+  return Math.min(Date.parse(session.expires_at), Date.parse(session.last_used_at) + settings.idleTimeoutMs);
+}
+
+// ------------------------------------------------------------------------------------- throttle --
+
+export interface ThrottleSettings {
+  /** Failures an account may make before delays start. */
+  accountFreeFailures: number;
+  accountBaseDelayMs: number;
+  accountMaxDelayMs: number;
+  /** Failures one client IP may make per window. */
+  ipFailures: number;
+  ipWindowMs: number;
+  /** Accounts one client IP may register per window. */
+  registrations: number;
+  registrationWindowMs: number;
+  /** Refreshes one session may make per window. */
+  refreshes: number;
+  refreshWindowMs: number;
+}
+
+/** A failed attempt is forgotten after this long without another, whatever the settings. */
+export const FORGET_FAILURES_AFTER_MS = 24 * 60 * 60_000;
+
+/**
+ * The delay an account waits after `failures` failed logins in a row: nothing for the free ones,
+ * then doubling up to the maximum. Never a permanent lockout, which would let anyone lock anyone out.
+ */
+export function accountDelayMs(failures: number, settings: ThrottleSettings): number {
+  const over = failures - settings.accountFreeFailures;
+  if (over <= 0) return 0;
+  return Math.min(settings.accountBaseDelayMs * 2 ** (over - 1), settings.accountMaxDelayMs);
+}
