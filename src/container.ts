@@ -27,8 +27,6 @@ import { createUsersService } from './services/users/users-service.js';
 /** A few seconds of logins at OWASP cost on one core: a client waiting longer would give up anyway. */
 const MAX_WAITING_HASHES = 256;
 
-export type ResolvedConfig = Config & { secretKey: string };
-
 /** Everything nondeterministic or external, so tests can substitute it. */
 export interface ContainerDeps {
   database?: Database;
@@ -47,7 +45,7 @@ const silentLog: FallbackLog = { warn: () => undefined, info: () => undefined };
  * The composition root: opens the database, applies migrations, loads the signing keys and wires
  * every service. The HTTP app and the admin CLI are both built on it.
  */
-export async function createContainer(config: ResolvedConfig, deps: ContainerDeps = {}) {
+export async function createContainer(config: Config, deps: ContainerDeps = {}) {
   const location = { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) };
   const ownsDatabase = deps.database === undefined;
   // Migrations get a connection of their own without the query timeout: building an index, or waiting
