@@ -19,10 +19,8 @@ import { jwksRoutes } from './routes/jwks.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { usersRoutes } from './routes/users.js';
 import { ErrorEnvelope } from './schemas/common.js';
-import { createContainer, type ContainerDeps, type ResolvedConfig } from './container.js';
-
-
-export type AppConfig = ResolvedConfig;
+import type { Config } from './config.js';
+import { createContainer, type ContainerDeps } from './container.js';
 
 export interface AppDeps extends ContainerDeps {
   /** `false` silences the log; a stream receives the production log lines (tests read them). */
@@ -32,7 +30,7 @@ export interface AppDeps extends ContainerDeps {
 const JSON_BODY_LIMIT = 64 * 1024;
 
 /** The one app factory, shared by the server and the tests. */
-export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,

@@ -13,8 +13,6 @@ import { createDatabaseCoverStore } from './services/books/cover-store.js';
 /** A few seconds of logins at OWASP cost on one core: a client waiting longer would give up anyway. */
 const MAX_WAITING_HASHES = 256;
 
-export type ResolvedConfig = Config & { secretKey: string };
-
 /** Everything nondeterministic or external, so tests can substitute it. */
 export interface ContainerDeps {
   database?: Database;
@@ -43,7 +41,7 @@ function countInMetrics(metrics: Metrics) {
  * The composition root: opens the database, applies migrations, and wires the modules. The HTTP app
  * and the admin CLI are both built on it.
  */
-export async function createContainer(config: ResolvedConfig, deps: ContainerDeps = {}) {
+export async function createContainer(config: Config, deps: ContainerDeps = {}) {
   const location = { databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) };
   const ownsDatabase = deps.database === undefined;
   // Migrations get a connection of their own without the query timeout: building an index, or waiting

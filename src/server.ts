@@ -2,14 +2,13 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { withSecretKey } from './lib/dev-secret.js';
 import { createMetrics } from './lib/metrics.js';
 import { buildMetricsServer } from './metrics-server.js';
 import { RedisUnavailableError } from './modules/identity/index.js';
 
 /** config -> app -> listen (and the metrics listener, when METRICS_PORT is set), with a clean close on SIGTERM/SIGINT. */
 export async function startServer(): Promise<FastifyInstance> {
-  const config = withSecretKey(loadConfig());
+  const config = loadConfig();
   const metrics = config.metrics ? createMetrics() : undefined;
   const app = await buildApp(config, { metrics });
   const metricsServer = metrics ? await buildMetricsServer(metrics.registry, app.log.child({ component: 'metrics' })) : undefined;

@@ -1,33 +1,12 @@
 import type { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { ConfigError, isStrongSecret, loadConfig } from '../src/config.js';
-import { withSecretKey } from '../src/lib/dev-secret.js';
+import { test } from 'node:test';
+import { isStrongSecret, loadConfig } from '../src/config.js';
 import { buildTestApp, signUp } from './helpers/app.js';
-
-const STRONG_SECRET = 'k7-Qz!pW2#vX9@mR4$tY6^bN8&cJ1*hL3(gF5)dS0';
-
-/** A fresh, empty directory, removed when the test ends. */
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bindery-config-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** loadConfig throws a ConfigError whose message names `name` and contains none of `secrets`. */
-function assertConfigError(run: () => unknown, name: string, secrets: string[] = []): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
-    assert.equal(error.name, 'ConfigError');
-    assert.match(error.message, new RegExp(name));
-    for (const secret of secrets) assert.ok(!error.message.includes(secret), `the message must not contain ${JSON.stringify(secret)}`);
-    return true;
-  });
-}
+import { assertConfigError, STRONG_SECRET, tempDir } from './helpers/config.js';
 
 test('loadConfig: the defaults', (t) => {
   const cwd = tempDir(t);
@@ -38,7 +17,7 @@ test('loadConfig: the defaults', (t) => {
   assert.equal(config.logLevel, 'info');
   assert.equal(config.dataDir, join(cwd, 'data'));
   assert.equal(config.databaseUrl, undefined);
-  assert.equal(config.secretKey, undefined);
+  assert.equal(config.secretKey, readFileSync(join(cwd, 'data', 'secret-key'), 'utf8'), 'outside production, a generated secret');
   assert.equal(config.publicUrl, undefined);
   assert.equal(config.trustProxy, false);
   assert.equal(config.accessTokenTtlSeconds, 900);
@@ -48,6 +27,7 @@ test('loadConfig: the defaults', (t) => {
   assert.equal(config.maxCoverPixels, 40_000_000);
   assert.equal(config.metrics, undefined);
   assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.sessions) && Object.isFrozen(config.throttle), 'frozen all the way down');
 });
 
 test('loadConfig: environment strings become typed values; empty strings count as unset', (t) => {
@@ -89,7 +69,7 @@ test('loadConfig: environment strings become typed values; empty strings count a
 
   const blank = loadConfig({ PORT: '', SECRET_KEY: '', DATABASE_URL: '' }, cwd);
   assert.equal(blank.port, 3000);
-  assert.equal(blank.secretKey, undefined);
+  assert.equal(blank.secretKey, readFileSync(join(cwd, 'data', 'secret-key'), 'utf8'), 'an empty SECRET_KEY is unset too');
   assert.equal(blank.databaseUrl, undefined);
 });
 
@@ -192,67 +172,6 @@ test('loadConfig: .env values are validated like the environment, without echoin
 
   writeFileSync(join(cwd, '.env'), 'NODE_ENV=production\nPORT=abc\n');
   assertConfigError(() => loadConfig({ PORT: '8080' }, cwd), 'SECRET_KEY');
-});
-
-test('withSecretKey: with no secret, generates one into DATA_DIR/secret-key (0600) and returns the same one next time', (t) => {
-  const cwd = tempDir(t);
-  const config = loadConfig({ DATA_DIR: 'data' }, cwd);
-  const file = join(cwd, 'data', 'secret-key');
-  assert.equal(existsSync(file), false);
-
-  const first = withSecretKey(config);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(statSync(join(cwd, 'data')).mode & 0o077, 0, 'the data directory is not open to group or others');
-  assert.equal(first.secretKey, readFileSync(file, 'utf8').trim());
-  assert.ok(isStrongSecret(first.secretKey), 'the generated secret passes the strength rule');
-  assert.ok(first.secretKey.length >= 32);
-  assert.equal(first.port, config.port, 'the rest of the config is kept');
-  assert.equal(config.secretKey, undefined, 'the given config is not changed');
-
-  const second = withSecretKey(config);
-  assert.equal(second.secretKey, first.secretKey);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-
-  const elsewhere = withSecretKey(loadConfig({ DATA_DIR: 'other' }, cwd));
-  assert.notEqual(elsewhere.secretKey, first.secretKey, 'each data directory gets its own random secret');
-});
-
-test('withSecretKey: an existing secret-key file with loose permissions is tightened to 0600 and reused', (t) => {
-  const cwd = tempDir(t);
-  mkdirSync(join(cwd, 'data'));
-  const file = join(cwd, 'data', 'secret-key');
-  writeFileSync(file, `${STRONG_SECRET}\n`);
-  chmodSync(file, 0o644);
-  const config = withSecretKey(loadConfig({}, cwd));
-  assert.equal(config.secretKey, STRONG_SECRET);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-});
-
-test('withSecretKey: with a secret given, it is used and nothing is written', (t) => {
-  const cwd = tempDir(t);
-  const config = withSecretKey(loadConfig({ SECRET_KEY: STRONG_SECRET, DATA_DIR: 'data' }, cwd));
-  assert.equal(config.secretKey, STRONG_SECRET);
-  assert.equal(existsSync(join(cwd, 'data')), false, 'no data directory was created');
-});
-
-test('withSecretKey: an empty or weak secret-key file is refused, not silently used as the key', (t) => {
-  // An empty file (say, a write cut short by a full disk) would otherwise seal the signing keys under HKDF(""),
-  // bypassing the strength rule loadConfig applies to SECRET_KEY.
-  for (const content of ['', '\n', 'short', 'a'.repeat(64)]) {
-    const cwd = tempDir(t);
-    mkdirSync(join(cwd, 'data'));
-    writeFileSync(join(cwd, 'data', 'secret-key'), content, { mode: 0o600 });
-    assert.throws(
-      () => withSecretKey(loadConfig({}, cwd)),
-      (error: unknown) => {
-        assert.ok(error instanceof ConfigError, `a ConfigError for ${JSON.stringify(content)}, got ${String(error)}`);
-        assert.match(error.message, /secret-key/);
-        if (content.trim() !== '') assert.ok(!error.message.includes(content.trim()), 'the message must not contain the file content');
-        return true;
-      },
-      `secret-key file ${JSON.stringify(content.slice(0, 10))}`,
-    );
-  }
 });
 
 test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals) trace-level logs hold no SECRET_KEY, password, token, cookie or Authorization value', async (t) => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createMetrics, type Metrics } from '../src/lib/metrics.js';
 import { buildMetricsServer } from '../src/metrics-server.js';
-import { buildTestApp, errorOf, json, newUser, type Session } from './helpers/app.js';
+import { buildTestApp, errorOf, json, newUser, TEST_SECRET, type Session } from './helpers/app.js';
 import { postBook, type BookData } from './helpers/books.js';
 import { svg } from './helpers/image-fixtures.js';
 import { parseExposition, samplesOf, valueOf, type Sample } from './helpers/metrics.js';
@@ -40,13 +40,14 @@ async function login(app: FastifyInstance, email: string, password: string): Pro
 }
 
 test('loadConfig: metrics are off unless METRICS_PORT is set; METRICS_HOST defaults to 127.0.0.1', () => {
-  const cwd = '/nonexistent'; // no .env there
-  assert.equal(loadConfig({}, cwd).metrics, undefined);
-  assert.equal(loadConfig({ METRICS_PORT: '' }, cwd).metrics, undefined, 'an empty METRICS_PORT is unset');
-  assert.deepEqual(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics, { host: '127.0.0.1', port: 9464 });
-  assert.deepEqual(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }, cwd).metrics, { host: '10.0.0.5', port: 9464 });
-  assert.deepEqual(loadConfig({ METRICS_PORT: '0', PORT: '0' }, cwd).metrics, { host: '127.0.0.1', port: 0 }, 'port 0: any free port, for both');
-  assert.ok(Object.isFrozen(loadConfig({ METRICS_PORT: '9464' }, cwd).metrics));
+  // No .env in /nonexistent; a SECRET_KEY, so that loadConfig does not create DATA_DIR/secret-key there.
+  const load = (env: Record<string, string>) => loadConfig({ SECRET_KEY: TEST_SECRET, ...env }, '/nonexistent');
+  assert.equal(load({}).metrics, undefined);
+  assert.equal(load({ METRICS_PORT: '' }).metrics, undefined, 'an empty METRICS_PORT is unset');
+  assert.deepEqual(load({ METRICS_PORT: '9464' }).metrics, { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(load({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics, { host: '10.0.0.5', port: 9464 });
+  assert.deepEqual(load({ METRICS_PORT: '0', PORT: '0' }).metrics, { host: '127.0.0.1', port: 0 }, 'port 0: any free port, for both');
+  assert.ok(Object.isFrozen(load({ METRICS_PORT: '9464' }).metrics));
 });
 
 test('loadConfig: a bad METRICS_PORT, METRICS_HOST without a port, or METRICS_PORT equal to PORT throws naming the variable', () => {

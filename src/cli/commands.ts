@@ -1,7 +1,6 @@
 import { loadConfig } from '../config.js';
 import { createContainer, type Container } from '../container.js';
 import { AppError } from '../errors.js';
-import { withSecretKey } from '../lib/dev-secret.js';
 import { startServer } from '../server.js';
 import { parseOptions, required } from './args.js';
 
@@ -22,7 +21,7 @@ export interface Command {
 /** Runs `work` against the configured database, closing it afterwards whatever happens. */
 async function withContainer<T>(io: CliIo, work: (container: Container) => Promise<T>): Promise<T> {
   // Admin commands are not rate limited across instances, and must work while Redis is down.
-  const container = await createContainer({ ...withSecretKey(loadConfig(io.env)), redisUrl: undefined });
+  const container = await createContainer(Object.freeze({ ...loadConfig(io.env), redisUrl: undefined }));
   try {
     return await work(container);
   } finally {

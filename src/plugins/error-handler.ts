@@ -1,37 +1,49 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, ERRORS, reasonPhrase, type ErrorCode } from '../errors.js';
+import { AppError, reasonPhrase, type ErrorCode } from '../errors.js';
 import { toFieldIssues } from '../lib/validation.js';
 
-/** Framework and plugin errors that are the client's doing, by their documented codes. */
-const CLIENT_ERRORS: Record<string, ErrorCode> = {
+/**
+ * Fastify and plugin errors that have a code of ours more specific than their status, by their documented
+ * codes (fastify docs/Reference/Errors.md, @fastify/multipart index.js). Any other 4xx gets the generic
+ * code of its status; the specific codes of a status (EMAIL_TAKEN for 409, say) are never guessed.
+ */
+const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  // A multipart body on a JSON route is the wrong media type, though the plugin says 406.
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_REQ_FILE_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_FILES_LIMIT: 'PAYLOAD_TOO_LARGE',
   FST_FIELDS_LIMIT: 'PAYLOAD_TOO_LARGE',
   FST_PARTS_LIMIT: 'PAYLOAD_TOO_LARGE',
   FST_PROTO_VIOLATION: 'MALFORMED_MULTIPART',
+  // A part declared application/json that is not JSON (406 from the plugin), and a body cut short.
+  FST_INVALID_JSON_FIELD_ERROR: 'MALFORMED_MULTIPART',
+  FST_MP_PREMATURE_CLOSE: 'MALFORMED_MULTIPART',
 };
+
+/** The 4xx status an error carries, as Fastify reads it (statusCode, else status); undefined for anything else. */
+function clientStatus(error: FastifyError & { status?: unknown }): number | undefined {
+  const status: unknown = error.statusCode ?? error.status;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
+}
 
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) return AppError.validation(toFieldIssues(error.validation as never));
-  const known = CLIENT_ERRORS[error.code];
+  const known = Object.hasOwn(FRAMEWORK_ERRORS, error.code) ? FRAMEWORK_ERRORS[error.code] : undefined;
   if (known) return new AppError(known);
   if (error instanceof SyntaxError && error.statusCode === 400) return new AppError('MALFORMED_JSON');
   if (isDatabaseUnavailable(error)) {
     return AppError.databaseUnavailable({ cause: error });
   }
-  // Anything else 4xx from a plugin keeps its status.
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    const byStatus = (Object.keys(ERRORS) as ErrorCode[]).find((code) => ERRORS[code].status === error.statusCode);
-    return new AppError(byStatus ?? 'VALIDATION_FAILED');
-  }
+  const status = clientStatus(error);
+  if (status !== undefined) return AppError.clientError(status, error);
   return new AppError('INTERNAL', { cause: error });
 }
 

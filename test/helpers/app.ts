@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
-import { buildApp, type AppConfig, type AppDeps } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createArgon2Hasher } from '../../src/lib/passwords.js';
@@ -17,9 +17,10 @@ export const testPasswords = createArgon2Hasher({ memoryCost: 1024, timeCost: 1,
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+/** The config of a test app: loaded like production's, then `overrides`, frozen again. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
   const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET }, '/nonexistent');
-  return { ...base, secretKey: TEST_SECRET, ...overrides };
+  return Object.freeze({ ...base, ...overrides });
 }
 
 /** A clock that moves only when a test says so. */
@@ -69,7 +70,7 @@ export interface TestApp {
 /** The real app on a fresh database, closed when the test ends. */
 export async function buildTestApp(
   t: TestContext,
-  options: { config?: Partial<AppConfig>; deps?: AppDeps; database?: Database } = {},
+  options: { config?: Partial<Config>; deps?: AppDeps; database?: Database } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await testDatabase(t));
   const clock = fakeClock();

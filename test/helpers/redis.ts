@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import type { AppConfig, AppDeps } from '../../src/app.js';
+import type { AppDeps } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
 
 /** CI runs Redis here; the suite needs it, and fails (rather than skips) without it. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -62,7 +63,7 @@ export function logLines(): { stream: Writable; lines: string[]; waitFor: (patte
  * pass unseen) or if nothing reached Redis at all; register it after the app's own close, since a
  * failing after-hook skips the hooks registered after it.
  */
-export function sharedThrottleOptions(t: TestContext): { config: Partial<AppConfig>; deps: AppDeps; verify: () => void } {
+export function sharedThrottleOptions(t: TestContext): { config: Partial<Config>; deps: AppDeps; verify: () => void } {
   const log = logLines();
   const { prefix, deletedKeys } = redisKeyPrefix(t);
   return {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { AppConfig, AppDeps } from '../../src/app.js';
+import type { AppDeps } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
 import { buildTestApp, errorOf, json, newUser, testConfig, type Response } from './app.js';
 
 type Json = Record<string, unknown>;
@@ -57,7 +58,7 @@ async function failTimes(app: FastifyInstance, email: string, times: number, lab
 }
 
 interface StoreOptions {
-  config?: Partial<AppConfig>;
+  config?: Partial<Config>;
   deps?: AppDeps;
   /** Checked once the app has closed. */
   verify?: () => void;
@@ -68,7 +69,7 @@ interface StoreOptions {
  * so the Redis store is held to exactly the rules the in-process one keeps.
  */
 export function throttleScenarios(store: string, storeOptions: (t: TestContext) => StoreOptions): void {
-  const build = async (t: TestContext, config: Partial<AppConfig> = {}) => {
+  const build = async (t: TestContext, config: Partial<Config> = {}) => {
     const options = storeOptions(t);
     const built = await buildTestApp(t, { config: { ...options.config, ...config }, ...(options.deps ? { deps: options.deps } : {}) });
     if (options.verify) t.after(options.verify);
