@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   ...boundaries(),
   {
-    files: ['eslint.config.js', 'eslint/**/*.js', 'bin/**/*.js'],
+    files: ['eslint.config.js', 'eslint/**/*.js', 'eslint/**/*.d.ts', 'bin/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
