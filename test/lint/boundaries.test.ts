@@ -133,7 +133,11 @@ describe('modules', () => {
   });
 
   test('reach another module only through its face; within a module anything goes', async () => {
-    await assertRefused('src/modules/identity/__fixture__.ts', '../library/books-repository.js', 'src/modules/library only through its face');
+    await assertRefused(
+      'src/modules/identity/__fixture__.ts',
+      '../library/books-repository.js',
+      'src/modules/library only through its face',
+    );
     await assertRefused('src/modules/library/__fixture__.ts', '../identity/policy.js', 'src/modules/identity only through its face');
     await assertRefused(
       'src/modules/library/covers/__fixture__.ts',
@@ -177,7 +181,9 @@ describe('schemas', () => {
 
 describe('the repository', () => {
   test('eslint.config.js applies the walls to src/', async () => {
-    const config = (await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile('src/routes/books.ts')) as { rules?: Record<string, unknown> };
+    const config = (await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile('src/routes/books.ts')) as {
+      rules?: Record<string, unknown>;
+    };
     const [severity] = config.rules?.[RULE] as [number | string];
     assert.ok(severity === 2 || severity === 'error', `${RULE} is not an error for src/`);
   });
@@ -186,12 +192,18 @@ describe('the repository', () => {
     const real = new ESLint({
       cwd: REPO_ROOT,
       overrideConfigFile: true,
-      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...boundaries(REPO_ROOT, { knownCrossings: [] })],
+      overrideConfig: [
+        { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+        ...boundaries(REPO_ROOT, { knownCrossings: [] }),
+      ],
     });
     for (const file of KNOWN_CROSSINGS) {
       assert.ok(existsSync(path.join(REPO_ROOT, file)), `${file} no longer exists: remove it from KNOWN_CROSSINGS`);
       const [result] = await real.lintFiles([file]);
-      assert.ok(result?.messages.some((message) => message.ruleId === RULE), `${file} no longer crosses a wall: remove it from KNOWN_CROSSINGS`);
+      assert.ok(
+        result?.messages.some((message) => message.ruleId === RULE),
+        `${file} no longer crosses a wall: remove it from KNOWN_CROSSINGS`,
+      );
     }
   });
 });
