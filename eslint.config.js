@@ -1,8 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'bench/results/', 'coverage/'] },
+  // test/lint/fixtures/ holds a miniature src/ that crosses walls on purpose (see test/lint/boundaries.test.ts).
+  { ignores: ['dist/', 'node_modules/', 'data/', 'bench/results/', 'coverage/', 'test/lint/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,8 +23,9 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  ...boundaries(),
   {
-    files: ['eslint.config.js', 'bin/**/*.js'],
+    files: ['eslint.config.js', 'eslint/**/*.js', 'eslint/**/*.d.ts', 'bin/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
