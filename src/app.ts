@@ -1,6 +1,7 @@
 import { type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
@@ -52,7 +53,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
     registerMethodNotAllowed(app);
     registerRequestContext(app);
-    registerErrorHandler(app);
+    registerErrorHandler(app, isDatabaseUnavailable);
     registerAuthentication(app, identity);
     await registerMultipart(app, config.maxCoverBytes);
     await registerOpenApi(app);

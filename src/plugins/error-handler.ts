@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, reasonPhrase, type ErrorCode } from '../errors.js';
 import { toFieldIssues } from '../lib/validation.js';
 
@@ -33,15 +32,13 @@ function clientStatus(error: FastifyError & { status?: unknown }): number | unde
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
 }
 
-function toAppError(error: FastifyError): AppError {
+function toAppError(error: FastifyError, isUnavailable: (error: unknown) => boolean): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) return AppError.validation(toFieldIssues(error.validation as never));
   const known = Object.hasOwn(FRAMEWORK_ERRORS, error.code) ? FRAMEWORK_ERRORS[error.code] : undefined;
   if (known) return new AppError(known);
   if (error instanceof SyntaxError && error.statusCode === 400) return new AppError('MALFORMED_JSON');
-  if (isDatabaseUnavailable(error)) {
-    return AppError.databaseUnavailable({ cause: error });
-  }
+  if (isUnavailable(error)) return AppError.databaseUnavailable({ cause: error });
   const status = clientStatus(error);
   if (status !== undefined) return AppError.clientError(status, error);
   return new AppError('INTERNAL', { cause: error });
@@ -59,10 +56,14 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   });
 }
 
-/** The one place an error becomes a response: the envelope, a stable code, never internal text. */
-export function registerErrorHandler(app: FastifyInstance): void {
+/**
+ * The one place an error becomes a response: the envelope, a stable code, never internal text.
+ * `isDatabaseUnavailable` recognises the driver's outage errors (the database layer's knowledge, given
+ * by the app), which answer 503 with Retry-After.
+ */
+export function registerErrorHandler(app: FastifyInstance, isDatabaseUnavailable: (error: unknown) => boolean): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, isDatabaseUnavailable);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
