@@ -10,7 +10,7 @@ import type { Database } from '../src/db/database.js';
 import type { BooksTable, CoverImagesTable } from '../src/db/schema.js';
 import { newId, randomToken } from '../src/lib/ids.js';
 import { CATEGORIES } from '../src/schemas/books.js';
-import { titleKey } from '../src/services/books/books-service.js';
+import { titleKey } from '../src/modules/library/books-service.js';
 
 /** The word the title search looks for. It is in exactly SEARCH_HITS titles of every library. */
 export const SEARCH_TERM = 'zephyr';

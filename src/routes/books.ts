@@ -14,7 +14,7 @@ import {
   UpdateBookForm,
 } from '../schemas/books.js';
 import { IdParams, NoContent, errorResponses } from '../schemas/common.js';
-import type { BooksService } from '../services/books/books-service.js';
+import type { BooksService } from '../modules/library/books-service.js';
 import { readBookForm, uploadSizeGuard } from './book-form.js';
 import { baseUrlOf, presentBook } from './presenters.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses } from '../schemas/common.js';
-import type { BooksService } from '../services/books/books-service.js';
+import type { BooksService } from '../modules/library/books-service.js';
 import { COVERS_PATH } from './presenters.js';
 
 /** Cover URLs change whenever a cover does, so what they serve never changes: cache it forever. */

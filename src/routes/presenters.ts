@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Book, Category } from '../schemas/books.js';
 import type { User } from '../schemas/users.js';
-import { coverFileName } from '../services/books/books-service.js';
-import type { BookRow } from '../services/books/books-repository.js';
+import { coverFileName } from '../modules/library/books-service.js';
+import type { BookRow } from '../modules/library/books-repository.js';
 import type { UserRow } from '../services/users/users-repository.js';
 
 /** Rows become API shapes here; the response schema then lets only declared fields leave. */
