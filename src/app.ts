@@ -54,7 +54,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     registerRequestContext(app);
     registerErrorHandler(app);
     registerAuthentication(app, auth);
-    await registerMultipart(app, config.maxCoverBytes);
+    await registerMultipart(app, books.policy.multipart);
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
@@ -62,8 +62,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     await app.register(usersRoutes, { users, auth });
     await app.register(sessionsRoutes, { auth, sessions, audit });
     await app.register(jwksRoutes, { keyring });
-    await app.register(booksRoutes, { books, publicUrl: config.publicUrl, maxCoverBytes: config.maxCoverBytes });
+    await app.register(booksRoutes, { books, publicUrl: config.publicUrl });
     await app.register(coversRoutes, { books });
+    // Before the first request, so what a crash of this host's previous process left is gone; onClose
+    // hooks run last-added first, so the sweeps stop before the container closes the database.
+    await books.startCoverSweeps();
+    app.addHook('onClose', () => books.close());
     await app.ready();
   } catch (error) {
     await app.close();

@@ -12,9 +12,7 @@ import { createAccessTokens } from './services/auth/access-tokens.js';
 import { createAuthService } from './services/auth/auth-service.js';
 import { createKeyring } from './services/auth/keyring.js';
 import { createSigningKeysRepository } from './services/auth/signing-keys-repository.js';
-import { createBooksRepository } from './modules/library/books-repository.js';
-import { createBooksService } from './modules/library/books-service.js';
-import { createDatabaseCoverStore } from './modules/library/cover-store.js';
+import { coverPolicy, createLibrary, type CoverStore } from './modules/library/index.js';
 import { createPrincipalCache } from './services/sessions/principal-cache.js';
 import { createSessionsRepository } from './services/sessions/sessions-repository.js';
 import { createSessionsService } from './services/sessions/sessions-service.js';
@@ -35,6 +33,8 @@ export interface ContainerDeps {
   clock?: Clock;
   passwords?: PasswordHasher;
   images?: ImageProcessor;
+  /** Where cover renditions live: the database (cover_images) when absent; an object store is another CoverStore. */
+  covers?: CoverStore;
   /** Given only when metrics are on: then the audit log, covers and the pool report to it. */
   metrics?: Metrics;
   /** Receives the Redis outage warnings; silent when absent. */
@@ -115,13 +115,16 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
-  const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
-  const books = createBooksService({
+  const covers = coverPolicy(config);
+  const images = deps.images ?? createImageProcessor(covers.image);
+  const books = createLibrary({
     db,
-    books: createBooksRepository(db, database.dialect),
-    covers: createDatabaseCoverStore(db),
+    dialect: database.dialect,
+    policy: covers,
+    covers: deps.covers,
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,
+    log: deps.log,
   });
 
   return { config, database, clock, keyring, usersRepository, audit, sessions, auth, users, books, close };

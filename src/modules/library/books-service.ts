@@ -1,33 +1,54 @@
-import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/errors.js';
-import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, randomToken } from '../../lib/ids.js';
-import type { ImageProcessor, RenditionName } from '../../lib/images.js';
-import type { CreateBookFields, ListBooksQuery, UpdateBookFields } from '../../schemas/books.js';
+import type { ImageProcessor, ProcessedCover } from '../../lib/images.js';
+import { parseCoverFile, toBook, type Book } from './book.js';
 import type { BookRow, BooksRepository } from './books-repository.js';
-import type { CoverStore, StoredImage } from './cover-store.js';
+import type { CoverLifecycle } from './cover-lifecycle.js';
+import type { CoverStore, CoverToStore, StoredRendition } from './cover-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { titleKey, type Category } from './policy.js';
+
+export interface NewBook {
+  title: string;
+  description?: string | undefined;
+  category: Category;
+}
+
+export type BookChanges = Partial<NewBook>;
+
+export interface BookQuery {
+  category?: Category | undefined;
+  /** A substring of the title, in any case. */
+  q?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** A book for the bulk import, its cover already rendered. */
+export interface ImportedBook extends NewBook {
+  createdAt: string;
+  cover: ProcessedCover;
+}
 
 export interface BooksServiceDeps {
-  db: Kysely<DB>;
   books: BooksRepository;
-  covers: CoverStore;
+  covers: CoverLifecycle;
+  store: CoverStore;
   images: ImageProcessor;
   clock: Clock;
 }
 
-/** Titles are unique per user regardless of case: this is the key they are compared by. */
-export function titleKey(title: string): string {
-  return title.normalize('NFC').toLowerCase();
+/** What a cover id looks like: 128 random bits, unguessable, never reused. */
+const newCoverId = () => randomToken(16);
+
+function coverToStore(row: BookRow, cover: ProcessedCover): CoverToStore {
+  return { coverId: row.cover_id, bookId: row.id, renditions: cover.renditions, createdAt: row.updated_at };
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-const COVER_FILE = /^([A-Za-z0-9_-]{16,64})-(thumbnail|display)\.([a-z]{3,4})$/;
-
 export function createBooksService(deps: BooksServiceDeps) {
-  const { db, books, covers, images, clock } = deps;
+  const { books, covers, store, images, clock } = deps;
 
   async function requireOwned(userId: string, bookId: string): Promise<BookRow> {
     const book = await books.findOwned(userId, bookId);
@@ -45,32 +66,46 @@ export function createBooksService(deps: BooksServiceDeps) {
     }
   }
 
+  function newRow(userId: string, fields: NewBook, cover: ProcessedCover, at: string): BookRow {
+    return {
+      id: newId(),
+      user_id: userId,
+      title: fields.title,
+      title_key: titleKey(fields.title),
+      description: fields.description ?? '',
+      category: fields.category,
+      cover_id: newCoverId(),
+      cover_extension: cover.renditions.thumbnail.extension,
+      created_at: at,
+      updated_at: at,
+    };
+  }
+
+  /** Books with new covers, committed together: the one path of both create and the bulk import. */
+  function addBooks(entries: { row: BookRow; cover: ProcessedCover }[]): Promise<Book[]> {
+    const rows = entries.map((entry) => entry.row);
+    return withTitleConflict(() =>
+      covers.commitWithCovers(entries.map(({ row, cover }) => coverToStore(row, cover)), async (tx) => {
+        await books.create(rows, tx);
+        return { result: rows.map(toBook), replaced: [] };
+      }),
+    );
+  }
+
   return {
-    async create(userId: string, fields: CreateBookFields, cover: Buffer): Promise<BookRow> {
+    async create(userId: string, fields: NewBook, cover: Buffer): Promise<Book> {
       const processed = await images.process(cover);
-      const now = clock.now().toISOString();
-      const book: BookRow = {
-        id: newId(),
-        user_id: userId,
-        title: fields.title,
-        title_key: titleKey(fields.title),
-        description: fields.description ?? '',
-        category: fields.category,
-        cover_id: randomToken(16),
-        cover_extension: processed.renditions.thumbnail.extension,
-        created_at: now,
-        updated_at: now,
-      };
-      return withTitleConflict(() =>
-        db.transaction().execute(async (tx) => {
-          await books.create(book, tx);
-          await covers.save(tx, { coverId: book.cover_id, bookId: book.id, processed, createdAt: now });
-          return book;
-        }),
-      );
+      const [book] = await addBooks([{ row: newRow(userId, fields, processed, clock.now().toISOString()), cover: processed }]);
+      if (!book) throw new Error('The new book went missing');
+      return book;
     },
 
-    async list(userId: string, query: ListBooksQuery): Promise<{ books: BookRow[]; nextCursor: string | null }> {
+    /** Many books of one user at once (the benchmark's libraries): the rows and covers `create` writes. */
+    importBooks(userId: string, entries: ImportedBook[]): Promise<Book[]> {
+      return addBooks(entries.map((entry) => ({ row: newRow(userId, entry, entry.cover, entry.createdAt), cover: entry.cover })));
+    },
+
+    async list(userId: string, query: BookQuery): Promise<{ books: Book[]; nextCursor: string | null }> {
       const rows = await books.findPage({
         userId,
         category: query.category,
@@ -81,12 +116,14 @@ export function createBooksService(deps: BooksServiceDeps) {
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       const nextCursor = rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
-      return { books: page, nextCursor };
+      return { books: page.map(toBook), nextCursor };
     },
 
-    get: requireOwned,
+    async get(userId: string, bookId: string): Promise<Book> {
+      return toBook(await requireOwned(userId, bookId));
+    },
 
-    async update(userId: string, bookId: string, fields: UpdateBookFields, cover: Buffer | undefined): Promise<BookRow> {
+    async update(userId: string, bookId: string, fields: BookChanges, cover: Buffer | undefined): Promise<Book> {
       if (fields.title === undefined && fields.description === undefined && fields.category === undefined && !cover) {
         throw AppError.validation([{ field: '(body)', message: 'give at least one of title, description, category, cover_image' }]);
       }
@@ -97,43 +134,43 @@ export function createBooksService(deps: BooksServiceDeps) {
       if (fields.title !== undefined) Object.assign(changes, { title: fields.title, title_key: titleKey(fields.title) });
       if (fields.description !== undefined) changes.description = fields.description;
       if (fields.category !== undefined) changes.category = fields.category;
-      if (processed) Object.assign(changes, { cover_id: randomToken(16), cover_extension: processed.renditions.thumbnail.extension });
+      const newCover: CoverToStore | undefined = processed && { coverId: newCoverId(), bookId: existing.id, renditions: processed.renditions, createdAt: now };
 
       return withTitleConflict(() =>
-        db.transaction().execute(async (tx) => {
+        covers.commitWithCovers(newCover ? [newCover] : [], async (tx) => {
+          // This write locks the row, so the cover it answers is the current one even while another
+          // request replaces it too: that is the cover this request discards.
           const updated = await books.update(existing.id, changes, tx);
           if (!updated) throw new AppError('BOOK_NOT_FOUND');
-          if (processed) {
-            // The old URLs must answer 404 from now on, so they can be cached forever. Deleting by
-            // book, after the update has locked its row, also clears a racing request's cover.
-            await covers.removeForBook(tx, updated.id);
-            await covers.save(tx, { coverId: updated.cover_id, bookId: updated.id, processed, createdAt: now });
-          }
-          return updated;
+          if (!newCover || !processed) return { result: toBook(updated), replaced: [] };
+          const cover = { cover_id: newCover.coverId, cover_extension: processed.renditions.thumbnail.extension };
+          const withCover = await books.update(existing.id, cover, tx);
+          return { result: toBook(withCover ?? updated), replaced: [updated.cover_id] };
         }),
       );
     },
 
     async delete(userId: string, bookId: string): Promise<void> {
       const book = await requireOwned(userId, bookId);
-      await db.transaction().execute(async (tx) => {
-        await covers.removeForBook(tx, book.id);
-        await books.delete(book.id, tx);
+      await covers.commitWithCovers([], async (tx) => {
+        const coverId = await books.delete(book.id, tx);
+        return { result: undefined, replaced: coverId === undefined ? [] : [coverId] };
       });
     },
 
-    /** Cover files are public by unguessable name: `<cover id>-<rendition>.<extension>`. */
-    async readCover(file: string): Promise<StoredImage> {
-      const match = COVER_FILE.exec(file);
-      const image = match ? await covers.read(match[1] ?? '', match[2] as RenditionName) : undefined;
-      if (!image || EXTENSIONS[image.contentType] !== match?.[3]) throw new AppError('IMAGE_NOT_FOUND');
+    /**
+     * A cover rendition by its public file name, `<cover id>-<rendition>.<extension>`, served only
+     * while a book points at that cover: a replaced or deleted cover is a 404 from its commit on,
+     * whether or not its renditions have left the store yet.
+     */
+    async openCover(file: string): Promise<StoredRendition> {
+      const parsed = parseCoverFile(file);
+      const extension = parsed && (await books.findCoverExtension(parsed.coverId));
+      const image = parsed && extension === parsed.extension ? await store.read(parsed.coverId, parsed.rendition) : undefined;
+      if (!image) throw new AppError('IMAGE_NOT_FOUND');
       return image;
     },
   };
 }
 
 export type BooksService = ReturnType<typeof createBooksService>;
-
-export function coverFileName(book: Pick<BookRow, 'cover_id' | 'cover_extension'>, rendition: RenditionName): string {
-  return `${book.cover_id}-${rendition}.${book.cover_extension}`;
-}

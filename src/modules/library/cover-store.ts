@@ -1,55 +1,46 @@
-import type { Executor } from '../../db/executor.js';
-import type { ProcessedCover, Rendition, RenditionName } from '../../lib/images.js';
+import type { Readable } from 'node:stream';
+import type { Rendition, RenditionName } from '../../lib/images.js';
 
-export interface StoredImage {
-  bytes: Buffer;
+/** One new cover's renditions, to be put in the store. */
+export interface CoverToStore {
+  /** A fresh random token: never reused, so a put never overwrites anything a book points at. */
+  coverId: string;
+  /** The book it is for. For the operator's eyes only (the database store keeps it in a column): a store must not act on it. */
+  bookId: string;
+  renditions: Record<RenditionName, Rendition>;
+  createdAt: string;
+}
+
+/** One rendition, ready to be piped to a response. */
+export interface StoredRendition {
+  stream: Readable;
   contentType: string;
+  contentLength: number;
 }
 
 /**
- * Where cover renditions live. This one keeps them in the database, written in the same
- * transaction as the book, so any instance can serve them and a failed request leaves nothing behind.
+ * Where cover renditions are kept: bytes by cover id and rendition, and nothing else. This is the
+ * whole contract. The database store (database-cover-store.ts) is the default; an object store (an
+ * S3 bucket, a directory) is one more file beside it implementing these three methods, given to
+ * createContainer as `covers`. No other file changes.
+ *
+ * A store knows nothing of books, transactions or crashes, and need not be transactional with the
+ * database. The library decides what is live (a cover is served only while a book row names it),
+ * puts a new cover *before* committing the book that names it, and records in the database every
+ * cover that may have to be deleted (modules/library/cover-lifecycle.ts), so what a failed commit or
+ * a crash leaves in the store is found and deleted later without ever listing the store.
+ *
+ * - `put`: store every rendition of each cover (the library passes one, the bulk import many).
+ *   When it throws, the library deletes whatever part of it may have been written.
+ * - `read`: a stream of one rendition and its type and length, or undefined when there is none.
+ *   Only covers that a book names are read.
+ * - `delete`: remove every rendition of each cover. Deleting what is not there is not an error:
+ *   deletions are retried after a crash, and two instances may sweep the same cover.
+ *
+ * Errors are thrown as they come: the request fails with a 500 and nothing is left behind for long.
  */
 export interface CoverStore {
-  save(tx: Executor, cover: { coverId: string; bookId: string; processed: ProcessedCover; createdAt: string }): Promise<void>;
-  /** Removes every rendition stored for the book, whichever cover they belong to. */
-  removeForBook(tx: Executor, bookId: string): Promise<void>;
-  read(coverId: string, rendition: RenditionName): Promise<StoredImage | undefined>;
-}
-
-export function createDatabaseCoverStore(db: Executor): CoverStore {
-  return {
-    async save(tx, { coverId, bookId, processed, createdAt }) {
-      const entries = Object.entries(processed.renditions) as [RenditionName, Rendition][];
-      await tx
-        .insertInto('cover_images')
-        .values(
-          entries.map(([rendition, image]) => ({
-            cover_id: coverId,
-            rendition,
-            book_id: bookId,
-            content_type: image.contentType,
-            bytes: image.bytes,
-            width: image.width,
-            height: image.height,
-            created_at: createdAt,
-          })),
-        )
-        .execute();
-    },
-
-    async removeForBook(tx, bookId) {
-      await tx.deleteFrom('cover_images').where('book_id', '=', bookId).execute();
-    },
-
-    async read(coverId, rendition) {
-      const row = await db
-        .selectFrom('cover_images')
-        .select(['bytes', 'content_type'])
-        .where('cover_id', '=', coverId)
-        .where('rendition', '=', rendition)
-        .executeTakeFirst();
-      return row && { bytes: row.bytes, contentType: row.content_type };
-    },
-  };
+  put(covers: readonly CoverToStore[]): Promise<void>;
+  read(coverId: string, rendition: RenditionName): Promise<StoredRendition | undefined>;
+  delete(coverIds: readonly string[]): Promise<void>;
 }
