@@ -80,7 +80,9 @@ test('at start, covers whose upload can no longer commit are swept; those anothe
   const renditions = await database.db.selectFrom('cover_images').select('cover_id').execute();
   assert.deepEqual([...new Set(renditions.map((row) => row.cover_id))].sort(), [...kept, bookCover].sort(), 'renditions left in the store');
   assert.equal(renditions.length, 2 * (kept.length + 1));
-  const listed = await database.db.selectFrom('unattached_covers').select(['cover_id', 'state']).execute();
+  // (The first app's unused reserved cover ids are listed as its uploads too: it is still running.)
+  const names = new Set(leftovers.map((leftover) => leftover.name));
+  const listed = (await database.db.selectFrom('unattached_covers').select(['cover_id', 'state']).execute()).filter((row) => names.has(row.cover_id));
   assert.deepEqual(listed.map((row) => row.cover_id).sort(), kept.sort(), 'still listed');
   assert.ok(listed.every((row) => row.state === 'uploading'), 'a kept upload may still commit');
   // A cover a book points at is never the sweep's business.

@@ -1,7 +1,7 @@
 import { isUniqueViolation } from '../../db/errors.js';
 import { AppError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { newId, randomToken } from '../../lib/ids.js';
+import { newId } from '../../lib/ids.js';
 import type { ImageProcessor, ProcessedCover } from '../../lib/images.js';
 import { parseCoverFile, toBook, type Book } from './book.js';
 import type { BookRow, BooksRepository } from './books-repository.js';
@@ -40,9 +40,6 @@ export interface BooksServiceDeps {
   clock: Clock;
 }
 
-/** What a cover id looks like: 128 random bits, unguessable, never reused. */
-const newCoverId = () => randomToken(16);
-
 function coverToStore(row: BookRow, cover: ProcessedCover): CoverToStore {
   return { coverId: row.cover_id, bookId: row.id, renditions: cover.renditions, createdAt: row.updated_at };
 }
@@ -66,7 +63,7 @@ export function createBooksService(deps: BooksServiceDeps) {
     }
   }
 
-  function newRow(userId: string, fields: NewBook, cover: ProcessedCover, at: string): BookRow {
+  function newRow(userId: string, fields: NewBook, cover: { id: string; rendered: ProcessedCover }, at: string): BookRow {
     return {
       id: newId(),
       user_id: userId,
@@ -74,8 +71,8 @@ export function createBooksService(deps: BooksServiceDeps) {
       title_key: titleKey(fields.title),
       description: fields.description ?? '',
       category: fields.category,
-      cover_id: newCoverId(),
-      cover_extension: cover.renditions.thumbnail.extension,
+      cover_id: cover.id,
+      cover_extension: cover.rendered.renditions.thumbnail.extension,
       created_at: at,
       updated_at: at,
     };
@@ -95,14 +92,16 @@ export function createBooksService(deps: BooksServiceDeps) {
   return {
     async create(userId: string, fields: NewBook, cover: Buffer): Promise<Book> {
       const processed = await images.process(cover);
-      const [book] = await addBooks([{ row: newRow(userId, fields, processed, clock.now().toISOString()), cover: processed }]);
+      const id = await covers.newCoverId();
+      const [book] = await addBooks([{ row: newRow(userId, fields, { id, rendered: processed }, clock.now().toISOString()), cover: processed }]);
       if (!book) throw new Error('The new book went missing');
       return book;
     },
 
     /** Many books of one user at once (the benchmark's libraries): the rows and covers `create` writes. */
-    importBooks(userId: string, entries: ImportedBook[]): Promise<Book[]> {
-      return addBooks(entries.map((entry) => ({ row: newRow(userId, entry, entry.cover, entry.createdAt), cover: entry.cover })));
+    async importBooks(userId: string, entries: ImportedBook[]): Promise<Book[]> {
+      const listed = await covers.withNewCoverIds(entries);
+      return addBooks(listed.map(({ item, coverId }) => ({ row: newRow(userId, item, { id: coverId, rendered: item.cover }, item.createdAt), cover: item.cover })));
     },
 
     async list(userId: string, query: BookQuery): Promise<{ books: Book[]; nextCursor: string | null }> {
@@ -134,7 +133,7 @@ export function createBooksService(deps: BooksServiceDeps) {
       if (fields.title !== undefined) Object.assign(changes, { title: fields.title, title_key: titleKey(fields.title) });
       if (fields.description !== undefined) changes.description = fields.description;
       if (fields.category !== undefined) changes.category = fields.category;
-      const newCover: CoverToStore | undefined = processed && { coverId: newCoverId(), bookId: existing.id, renditions: processed.renditions, createdAt: now };
+      const newCover: CoverToStore | undefined = processed && { coverId: await covers.newCoverId(), bookId: existing.id, renditions: processed.renditions, createdAt: now };
 
       return withTitleConflict(() =>
         covers.commitWithCovers(newCover ? [newCover] : [], async (tx) => {

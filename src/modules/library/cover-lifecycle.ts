@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
+import { createCoverIdReservations, newCoverId } from './cover-ids.js';
 import type { CoverStore, CoverToStore } from './cover-store.js';
 import { hasCertainlyStopped, type Instance } from './instance.js';
 import type { UnattachedCoverRow, UnattachedCoversRepository } from './unattached-covers-repository.js';
@@ -12,9 +13,9 @@ export interface LibraryLog {
 }
 
 /**
- * How long a cover may sit between its put and its book's commit before any sweep may abandon it.
- * Far longer than a put and a commit take (the decode happens before the put); an upload that does
- * take longer fails at its commit instead of leaving a book without its cover.
+ * How long a cover id may stay listed as uploading before any sweep may abandon it. Far longer than
+ * an id waits for its upload (cover-ids.ts) plus a put and a commit (the decode comes before); an
+ * upload that does take longer fails at its commit instead of leaving a book without its cover.
  */
 export const UPLOAD_GRACE_MS = 15 * 60_000;
 /** Rows looked at per sweep; a longer backlog is worked off over the next sweeps. */
@@ -38,7 +39,8 @@ export interface CoverLifecycleDeps {
 /**
  * The one way covers are written, so the store needs no transaction and nothing is left behind:
  *
- * 1. A new cover is listed in unattached_covers as 'uploading' (committed), then put in the store.
+ * 1. A new cover's id is listed in unattached_covers as 'uploading' (committed; see cover-ids.ts),
+ *    then its renditions are put in the store.
  * 2. The book transaction points the book at it and takes it off the list in the same commit, and
  *    lists the cover the book pointed at before as 'discarded'.
  * 3. After the commit the discarded covers are deleted from the store and off the list; after a
@@ -54,6 +56,7 @@ export interface CoverLifecycleDeps {
 export function createCoverLifecycle(deps: CoverLifecycleDeps) {
   const { db, store, unattached, instance, clock, log } = deps;
   const now = () => clock.now().toISOString();
+  const reservations = createCoverIdReservations({ unattached, instance, clock });
 
   /** Deletes covers that are listed and that nothing points at; on failure they stay listed for a sweep. */
   async function deleteListed(coverIds: string[], what: string): Promise<void> {
@@ -81,13 +84,22 @@ export function createCoverLifecycle(deps: CoverLifecycleDeps) {
   }
 
   return {
+    /** The id of one new cover, already listed as uploading. */
+    newCoverId: () => reservations.take(),
+
+    /** Each of many new covers (the bulk import) with its id, all listed as uploading in one go. */
+    async withNewCoverIds<T>(items: T[]): Promise<{ item: T; coverId: string }[]> {
+      const listed = items.map((item) => ({ item, coverId: newCoverId() }));
+      await unattached.addUploading(listed.map((entry) => entry.coverId), instance, now());
+      return listed;
+    },
+
     /**
-     * Runs `commit` in a transaction with `covers` (maybe none) put in the store first, and deletes
-     * the covers it reports replaced once it has committed.
+     * Runs `commit` in a transaction with `covers` (maybe none, their ids from newCoverId) put in the
+     * store first, and deletes the covers it reports replaced once it has committed.
      */
     async commitWithCovers<T>(covers: CoverToStore[], commit: (tx: Transaction<DB>) => Promise<CoverChange<T>>): Promise<T> {
       const ids = covers.map((cover) => cover.coverId);
-      if (ids.length > 0) await unattached.addUploading(ids, instance, now());
       let change: CoverChange<T>;
       try {
         if (covers.length > 0) await store.put(covers);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../../db/database.js';
 import type { CoverImagesTable, DB } from '../../db/schema.js';
 import type { RenditionName } from '../../lib/images.js';
 import { inChunks } from './chunks.js';
@@ -14,7 +15,27 @@ const IDS_PER_DELETE = 1000;
  * database serves every cover, and a database backup holds the covers too. Each call is a statement
  * of its own, committed at once: the library, not the store, ties covers to books.
  */
-export function createDatabaseCoverStore(db: Kysely<DB>): CoverStore {
+export function createDatabaseCoverStore(db: Kysely<DB>, dialect: Dialect): CoverStore {
+  /**
+   * On SQLite a put is committed without an fsync of its own: a put matters only once the book that
+   * names it commits, and that commit (synchronous=FULL) syncs the same write-ahead log, this put's
+   * earlier frames with it. Every fsync of better-sqlite3 holds the event loop, so this saves every
+   * request a pause per upload. The connection is held throughout, so nothing else commits unsynced.
+   */
+  async function withoutOwnSync(work: (executor: Kysely<DB>) => Promise<void>): Promise<void> {
+    if (dialect !== 'sqlite') return work(db);
+    await db.connection().execute(async (connection) => {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(connection);
+      const restore = sql.raw(`pragma synchronous = ${Number(rows[0]?.synchronous ?? 2)}`);
+      await sql`pragma synchronous = normal`.execute(connection);
+      try {
+        await work(connection);
+      } finally {
+        await restore.execute(connection);
+      }
+    });
+  }
+
   return {
     async put(covers) {
       const rows: CoverImagesTable[] = covers.flatMap(({ coverId, bookId, renditions, createdAt }) =>
@@ -29,7 +50,9 @@ export function createDatabaseCoverStore(db: Kysely<DB>): CoverStore {
           created_at: createdAt,
         })),
       );
-      for (const chunk of inChunks(rows, ROWS_PER_INSERT)) await db.insertInto('cover_images').values(chunk).execute();
+      await withoutOwnSync(async (executor) => {
+        for (const chunk of inChunks(rows, ROWS_PER_INSERT)) await executor.insertInto('cover_images').values(chunk).execute();
+      });
     },
 
     async read(coverId, rendition) {

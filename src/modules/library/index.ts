@@ -54,7 +54,7 @@ const silent: LibraryLog = { warn: () => undefined, info: () => undefined };
 export function createLibrary(deps: LibraryDeps) {
   const { db, clock } = deps;
   const log = deps.log ?? silent;
-  const store = deps.covers ?? createDatabaseCoverStore(db);
+  const store = deps.covers ?? createDatabaseCoverStore(db, deps.dialect);
   const instance = startInstance();
   const covers = createCoverLifecycle({ db, store, unattached: createUnattachedCoversRepository(db), instance, clock, log });
   const service = createBooksService({ books: createBooksRepository(db, deps.dialect), covers, store, images: deps.images, clock });
