@@ -49,7 +49,7 @@ export async function seedLibrary(database: Database, userId: string, size: numb
   // The server's defaults: the bench runs it without MAX_COVER_* settings (nor a .env: see servers.ts).
   const policy = coverPolicy(loadConfig({}, '/nonexistent'));
   const cover = await tinyCover(policy);
-  const library = createLibrary({ db: database.db, dialect: database.dialect, policy, images: createImageProcessor(policy.image), clock: systemClock });
+  const library = createLibrary({ db: database.db, dialect: database.dialect, coverPolicy: policy, images: createImageProcessor(policy.image), clock: systemClock });
   const bookIds: string[] = [];
   for (let offset = 0; offset < size; offset += IMPORT_BATCH) {
     const entries: ImportedBook[] = [];

@@ -54,7 +54,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     registerRequestContext(app);
     registerErrorHandler(app);
     registerAuthentication(app, auth);
-    await registerMultipart(app, books.policy.multipart);
+    await registerMultipart(app, books.coverPolicy.multipart);
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));

@@ -115,12 +115,12 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
   });
   const auth = createAuthService({ db, users: usersRepository, passwords, accessTokens, sessions, throttle, audit, clock });
   const users = createUsersService({ db, users: usersRepository, passwords, sessions, throttle, audit, clock });
-  const covers = coverPolicy(config);
-  const images = deps.images ?? createImageProcessor(covers.image);
+  const coverRules = coverPolicy(config);
+  const images = deps.images ?? createImageProcessor(coverRules.image);
   const books = createLibrary({
     db,
     dialect: database.dialect,
-    policy: covers,
+    coverPolicy: coverRules,
     covers: deps.covers,
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,

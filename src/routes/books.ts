@@ -29,9 +29,9 @@ export interface BooksRoutesOptions {
 }
 
 export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async (app, { books, publicUrl }) => {
-  const sizeGuard = uploadSizeGuard(books.policy.maxRequestBytes);
+  const sizeGuard = uploadSizeGuard(books.coverPolicy.maxRequestBytes);
   // Documented from the policy the library runs with, so the OpenAPI text states the configured limits.
-  const forms = bookForms(books.policy);
+  const forms = bookForms(books.coverPolicy);
 
   app.post(
     '/books/',

@@ -41,7 +41,8 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 export interface LibraryDeps {
   db: Kysely<DB>;
   dialect: Dialect;
-  policy: CoverPolicy;
+  /** The cover rules with the configured limits (coverPolicy(config)). */
+  coverPolicy: CoverPolicy;
   images: ImageProcessor;
   /** Where renditions live; the database (cover_images) when absent. */
   covers?: CoverStore | undefined;
@@ -74,7 +75,7 @@ export function createLibrary(deps: LibraryDeps) {
 
   return {
     ...service,
-    policy: deps.policy,
+    coverPolicy: deps.coverPolicy,
 
     /**
      * Sweeps once (awaited, so what a crash of this host's previous process left is gone before the
