@@ -44,7 +44,6 @@ export function createCoverIdReservations(deps: { unattached: UnattachedCoversRe
         await (refilling ??= refill().finally(() => (refilling = undefined)));
       }
     },
-
   };
 }
 
