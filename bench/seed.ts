@@ -1,16 +1,17 @@
 /**
- * Libraries of 1,000 and 100,000 books, written straight into the database the server has
- * migrated: through the API, with a cover decoded and re-encoded per book, 100,000 books would
- * take most of an hour. The rows are what the service itself writes (see books-service.ts):
- * a UUID id, `title_key` = titleKey(title), a cover id with its two rendition rows.
+ * Libraries of 1,000 and 100,000 books, written into the database the server has migrated: through
+ * the API, with a cover decoded and re-encoded per book, 100,000 books would take most of an hour.
+ * Instead they go through the library's own bulk import, with one cover rendered once by the real
+ * image port: the same book rows, cover store and unattached-cover bookkeeping as an upload, so the
+ * bench cannot drift from what the server writes.
  */
 import { sql } from 'kysely';
 import sharp from 'sharp';
+import { loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
-import type { BooksTable, CoverImagesTable } from '../src/db/schema.js';
-import { newId, randomToken } from '../src/lib/ids.js';
-import { CATEGORIES } from '../src/schemas/books.js';
-import { titleKey } from '../src/services/books/books-service.js';
+import { systemClock } from '../src/lib/clock.js';
+import { createImageProcessor, type ProcessedCover } from '../src/lib/images.js';
+import { CATEGORIES, coverPolicy, createLibrary, type ImportedBook } from '../src/modules/library/index.js';
 
 /** The word the title search looks for. It is in exactly SEARCH_HITS titles of every library. */
 export const SEARCH_TERM = 'zephyr';
@@ -19,10 +20,8 @@ const SEARCH_HITS = 10;
 const ADJECTIVES = ['Silent', 'Crimson', 'Hidden', 'Golden', 'Broken', 'Distant', 'Quiet', 'Burning', 'Frozen', 'Wandering', 'Secret', 'Endless', 'Bitter', 'Gentle', 'Hollow', 'Luminous'];
 const NOUNS = ['River', 'Garden', 'Kingdom', 'Harbour', 'Letter', 'Mountain', 'Orchard', 'Lantern', 'Compass', 'Meadow', 'Tower', 'Voyage', 'Archive', 'Forest', 'Mirror', 'Island'];
 
-/** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const BATCH = 500;
-/** Books per transaction: few commits (SQLite runs synchronous=FULL), bounded statement sizes. */
-const TRANSACTION = 5_000;
+/** Books per import, i.e. per transaction: few commits (SQLite runs synchronous=FULL), bounded statements. */
+const IMPORT_BATCH = 2_000;
 
 export interface Library {
   userId: string;
@@ -31,16 +30,10 @@ export interface Library {
   bookIds: string[];
 }
 
-interface CoverPair {
-  thumbnail: Buffer;
-  display: Buffer;
-}
-
-/** One small rendition pair, shared by content (not by row: the schema keys cover rows by cover id). */
-async function tinyCovers(): Promise<CoverPair> {
-  const pixels = (width: number, height: number) =>
-    sharp({ create: { width, height, channels: 3, background: { r: 120, g: 60, b: 40 } } }).jpeg({ quality: 60 }).toBuffer();
-  return { thumbnail: await pixels(10, 15), display: await pixels(40, 60) };
+/** One small cover, rendered by the real image port; each book still gets renditions of its own. */
+async function tinyCover(policy: ReturnType<typeof coverPolicy>): Promise<ProcessedCover> {
+  const jpeg = await sharp({ create: { width: 40, height: 60, channels: 3, background: { r: 120, g: 60, b: 40 } } }).jpeg({ quality: 60 }).toBuffer();
+  return createImageProcessor(policy.image).process(jpeg);
 }
 
 function titleFor(index: number, size: number): string {
@@ -53,45 +46,23 @@ function titleFor(index: number, size: number): string {
 }
 
 export async function seedLibrary(database: Database, userId: string, size: number, startMs: number): Promise<Library> {
-  const covers = await tinyCovers();
+  // The server's defaults: the bench runs it without MAX_COVER_* settings (nor a .env: see servers.ts).
+  const policy = coverPolicy(loadConfig({}, '/nonexistent'));
+  const cover = await tinyCover(policy);
+  const library = createLibrary({ db: database.db, dialect: database.dialect, coverPolicy: policy, images: createImageProcessor(policy.image), clock: systemClock });
   const bookIds: string[] = [];
-  for (let offset = 0; offset < size; offset += TRANSACTION) {
-    const end = Math.min(size, offset + TRANSACTION);
-    await database.db.transaction().execute(async (tx) => {
-      for (let start = offset; start < end; start += BATCH) {
-        const books: BooksTable[] = [];
-        const renditions: CoverImagesTable[] = [];
-        for (let i = start; i < Math.min(end, start + BATCH); i++) {
-          // One second apart, oldest first: the first page is the newest 20, as for a real reader.
-          const at = new Date(startMs + i * 1000).toISOString();
-          const title = titleFor(i, size);
-          const id = newId();
-          const coverId = randomToken(16);
-          bookIds.push(id);
-          books.push({
-            id,
-            user_id: userId,
-            title,
-            title_key: titleKey(title),
-            description: `A ${CATEGORIES[i % CATEGORIES.length] ?? 'science'} book, number ${i + 1} of a benchmark library.`,
-            category: CATEGORIES[i % CATEGORIES.length] ?? 'science',
-            cover_id: coverId,
-            cover_extension: 'jpg',
-            created_at: at,
-            updated_at: at,
-          });
-          for (const [rendition, bytes, width, height] of [
-            ['thumbnail', covers.thumbnail, 10, 15],
-            ['display', covers.display, 40, 60],
-          ] as const) {
-            renditions.push({ cover_id: coverId, rendition, book_id: id, content_type: 'image/jpeg', bytes, width, height, created_at: at });
-          }
-        }
-        await tx.insertInto('books').values(books).execute();
-        await tx.insertInto('cover_images').values(renditions).execute();
-      }
-    });
+  for (let offset = 0; offset < size; offset += IMPORT_BATCH) {
+    const entries: ImportedBook[] = [];
+    for (let i = offset; i < Math.min(size, offset + IMPORT_BATCH); i++) {
+      const category = CATEGORIES[i % CATEGORIES.length] ?? 'science';
+      // One second apart, oldest first: the first page is the newest 20, as for a real reader.
+      const createdAt = new Date(startMs + i * 1000).toISOString();
+      entries.push({ title: titleFor(i, size), description: `A ${category} book, number ${i + 1} of a benchmark library.`, category, createdAt, cover });
+    }
+    const books = await library.importBooks(userId, entries);
+    bookIds.push(...books.map((book) => book.id));
   }
+  await library.close();
   return { userId, size, bookIds };
 }
 

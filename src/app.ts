@@ -55,7 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     registerRequestContext(app);
     registerErrorHandler(app, isDatabaseUnavailable);
     registerAuthentication(app, identity);
-    await registerMultipart(app, config.maxCoverBytes);
+    await registerMultipart(app, books.coverPolicy.multipart);
     await registerOpenApi(app);
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
@@ -65,8 +65,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await app.register(sessionsRoutes, { identity });
     await app.register(activityRoutes, { identity });
     await app.register(jwksRoutes, { identity });
-    await app.register(booksRoutes, { books, publicUrl: config.publicUrl, maxCoverBytes: config.maxCoverBytes });
+    await app.register(booksRoutes, { books, publicUrl: config.publicUrl });
     await app.register(coversRoutes, { books });
+    // Before the first request, so what a crash of this host's previous process left is gone; onClose
+    // hooks run last-added first, so the sweeps stop before the container closes the database.
+    await books.startCoverSweeps();
+    app.addHook('onClose', () => books.close());
     await app.ready();
   } catch (error) {
     await app.close();

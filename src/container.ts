@@ -6,9 +6,7 @@ import { createImageProcessor, type ImageProcessor } from './lib/images.js';
 import { instrumentImageProcessor, type Metrics } from './lib/metrics.js';
 import { createArgon2Hasher, OWASP_ARGON2, type PasswordHasher } from './lib/passwords.js';
 import { createIdentity, type AuditEventType, type IdentityLog } from './modules/identity/index.js';
-import { createBooksRepository } from './services/books/books-repository.js';
-import { createBooksService } from './services/books/books-service.js';
-import { createDatabaseCoverStore } from './services/books/cover-store.js';
+import { coverPolicy, createLibrary, type CoverStore } from './modules/library/index.js';
 
 /** A few seconds of logins at OWASP cost on one core: a client waiting longer would give up anyway. */
 const MAX_WAITING_HASHES = 256;
@@ -19,9 +17,11 @@ export interface ContainerDeps {
   clock?: Clock;
   passwords?: PasswordHasher;
   images?: ImageProcessor;
+  /** Where cover renditions live: the database (cover_images) when absent; an object store is another CoverStore. */
+  covers?: CoverStore;
   /** Given only when metrics are on: then the audit trail, covers and the pool report to it. */
   metrics?: Metrics;
-  /** Receives the Redis outage warnings; silent when absent. */
+  /** Receives Redis outage warnings and cover-sweep reports; silent when absent. */
   log?: IdentityLog;
 }
 
@@ -84,13 +84,16 @@ export async function createContainer(config: Config, deps: ContainerDeps = {}) 
   });
   if (metrics) identity.audit.subscribe(countInMetrics(metrics));
 
-  const images = deps.images ?? createImageProcessor({ maxPixels: config.maxCoverPixels });
-  const books = createBooksService({
+  const coverRules = coverPolicy(config);
+  const images = deps.images ?? createImageProcessor(coverRules.image);
+  const books = createLibrary({
     db,
-    books: createBooksRepository(db, database.dialect),
-    covers: createDatabaseCoverStore(db),
+    dialect: database.dialect,
+    coverPolicy: coverRules,
+    covers: deps.covers,
     images: metrics ? instrumentImageProcessor(images, metrics) : images,
     clock,
+    log: deps.log,
   });
 
   const close = async () => {

@@ -3,6 +3,7 @@ import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { sessions } from './migrations/002-sessions.js';
 import { titleSearch } from './migrations/003-title-search.js';
+import { coverStore } from './migrations/004-cover-store.js';
 
 /** Migrations are listed here, not discovered on disk, so the compiled build carries them. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '001-initial': initial(dialect),
     '002-sessions': sessions(dialect),
     '003-title-search': titleSearch(dialect),
+    '004-cover-store': coverStore(dialect),
   };
 }
 

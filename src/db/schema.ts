@@ -25,14 +25,31 @@ export interface BooksTable {
   updated_at: Timestamp;
 }
 
+/** The database cover store's renditions (see modules/library/database-cover-store.ts). */
 export interface CoverImagesTable {
   cover_id: string;
   rendition: string;
+  /** The book the cover was uploaded for; a cover is live only while that book's cover_id names it. */
   book_id: string;
   content_type: string;
   bytes: Buffer;
   width: number;
   height: number;
+  created_at: Timestamp;
+}
+
+/**
+ * Covers no book points at (yet, or any more), whose renditions may have to be removed from the
+ * cover store: see modules/library/cover-lifecycle.ts. Rows are few and short-lived.
+ */
+export interface UnattachedCoversTable {
+  cover_id: string;
+  /** 'uploading': being put, its book not yet committed. 'discarded': nothing will ever point at it. */
+  state: 'uploading' | 'discarded';
+  /** The instance that wrote the row (its random id, host name and process id): the sweep's safety rule. */
+  instance_id: string;
+  instance_host: string;
+  instance_pid: number;
   created_at: Timestamp;
 }
 
@@ -83,6 +100,7 @@ export interface DB {
   users: UsersTable;
   books: BooksTable;
   cover_images: CoverImagesTable;
+  unattached_covers: UnattachedCoversTable;
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

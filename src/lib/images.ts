@@ -4,6 +4,9 @@
  * Order matters for safety: magic bytes, then a header-only metadata read, then the
  * pixel budget, and only then a (bounded) decode. Nothing is trusted from the file
  * name or the declared content type; callers do not even pass them.
+ *
+ * The port knows how to do this, not how much is allowed: the pixel budget, the rendition
+ * sizes and the accepted formats are its caller's (the library's policy.ts).
  */
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, ResizeOptions, Sharp, SharpOptions } from 'sharp';
@@ -27,11 +30,25 @@ export interface ImageProcessor {
   process(input: Buffer): Promise<ProcessedCover>;
 }
 
-export type AcceptedFormat = 'jpeg' | 'png' | 'webp' | 'gif';
+/** The formats this port can recognise and decode safely; a caller may accept fewer. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif';
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'webp', 'gif'];
 
-const DEFAULT_MAX_PIXELS = 40_000_000;
-const DISPLAY_MAX_SIDE = 600;
-const THUMBNAIL_MAX_SIDE = 150;
+export interface ImageLimits {
+  /** Width × height × frames above which an image is refused, before any pixel is decoded. */
+  maxPixels: number;
+  /** The longest side of each rendition: it fits inside side × side, and is never enlarged. */
+  renditionSides: Record<RenditionName, number>;
+  /** Recognised formats outside this list are refused like unknown ones. */
+  formats: readonly ImageFormat[];
+}
+
+/**
+ * Only for a caller that gives no limits, i.e. this port's own tests. The app always passes every
+ * limit from the library's policy (src/modules/library/policy.ts), where the real values live.
+ */
+const UNSPECIFIED: ImageLimits = { maxPixels: 40_000_000, renditionSides: { thumbnail: 150, display: 600 }, formats: IMAGE_FORMATS };
+
 /** A cover should take milliseconds; anything this slow is hostile (e.g. a scan-bomb JPEG). */
 const DECODE_TIMEOUT_SECONDS = 10;
 
@@ -39,7 +56,7 @@ const DECODE_TIMEOUT_SECONDS = 10;
  * Identifies an accepted format from its signature. SVG, PDF, HEIF/AVIF, TIFF and
  * anything else sharp could also decode never get past this point.
  */
-export function sniffFormat(input: Uint8Array): AcceptedFormat | undefined {
+export function sniffFormat(input: Uint8Array): ImageFormat | undefined {
   const ascii = (start: number, end: number): string => Buffer.from(input.subarray(start, end)).toString('latin1');
   if (input.length >= 3 && input[0] === 0xff && input[1] === 0xd8 && input[2] === 0xff) return 'jpeg';
   if (input.length >= 8 && ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
@@ -110,8 +127,9 @@ async function readHeader(input: Buffer): Promise<Metadata> {
   }
 }
 
-export function createImageProcessor(options: { maxPixels?: number } = {}): ImageProcessor {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+export function createImageProcessor(limits: Partial<ImageLimits> = {}): ImageProcessor {
+  const { maxPixels, renditionSides, formats } = { ...UNSPECIFIED, ...limits };
+  const decodeSide = Math.max(renditionSides.thumbnail, renditionSides.display);
   // Uploads are never read twice: libvips' operation cache would only hold decoded covers in memory.
   sharp.cache(false);
   // One libvips thread per image: covers are small after shrink-on-load, so splitting one image over
@@ -121,7 +139,7 @@ export function createImageProcessor(options: { maxPixels?: number } = {}): Imag
 
   async function processCover(input: Buffer): Promise<ProcessedCover> {
     const sniffed = sniffFormat(input);
-    if (sniffed === undefined) throw new AppError('UNSUPPORTED_IMAGE_TYPE');
+    if (sniffed === undefined || !formats.includes(sniffed)) throw new AppError('UNSUPPORTED_IMAGE_TYPE');
 
     const header = await readHeader(input);
     // sharp sniffs independently; if it disagrees with the signature, trust neither.
@@ -131,11 +149,11 @@ export function createImageProcessor(options: { maxPixels?: number } = {}): Imag
     const totalPixels = header.width * header.height * Math.max(1, header.pages ?? 1);
     if (totalPixels > maxPixels) throw new AppError('IMAGE_TOO_MANY_PIXELS');
 
-    // One decode, straight to the display size (JPEG shrink-on-load does most of the
-    // work); the thumbnail is derived from these pixels instead of decoding again.
-    let display: { data: Buffer; info: OutputInfo };
+    // One decode, straight to the largest rendition's size (JPEG shrink-on-load does most of
+    // the work); the smaller rendition is derived from these pixels instead of decoding again.
+    let decoded: { data: Buffer; info: OutputInfo };
     try {
-      display = await sharp(input, {
+      decoded = await sharp(input, {
         failOn: FAIL_ON,
         limitInputPixels: maxPixels,
         autoOrient: true,
@@ -143,7 +161,7 @@ export function createImageProcessor(options: { maxPixels?: number } = {}): Imag
         pages: 1, // animated GIF/WebP: first frame only
       })
         .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
-        .resize(fitInside(DISPLAY_MAX_SIDE))
+        .resize(fitInside(decodeSide))
         .raw()
         .toBuffer({ resolveWithObject: true });
     } catch (err) {
@@ -152,16 +170,19 @@ export function createImageProcessor(options: { maxPixels?: number } = {}): Imag
 
     // sharp hands back 8-bit sRGB(A) here, having converted grey, CMYK, 16-bit and
     // ICC-tagged input, so both encoders get pixels they understand.
-    const { width, height, channels, hasAlpha } = display.info;
+    const { width, height, channels, hasAlpha } = decoded.info;
     const encoding = hasAlpha ? WEBP : JPEG;
     // No metadata is copied: sharp writes none unless asked (keepMetadata/withMetadata).
-    const pixels = (): Sharp => sharp(display.data, { raw: { width, height, channels } });
+    const pixels = (side: number): Sharp => {
+      const image = sharp(decoded.data, { raw: { width, height, channels } });
+      return side >= decodeSide ? image : image.resize(fitInside(side));
+    };
 
-    const [displayRendition, thumbnail] = await Promise.all([
-      encode(pixels(), encoding),
-      encode(pixels().resize(fitInside(THUMBNAIL_MAX_SIDE)), encoding),
+    const [thumbnail, display] = await Promise.all([
+      encode(pixels(renditionSides.thumbnail), encoding),
+      encode(pixels(renditionSides.display), encoding),
     ]);
-    return { renditions: { thumbnail, display: displayRendition } };
+    return { renditions: { thumbnail, display } };
   }
 
   return { process: processCover };

@@ -8,17 +8,15 @@ export interface BookForm {
   cover: Buffer | undefined;
 }
 
-/** Multipart framing and the text fields' own size allowance on top of the cover. */
-const ENVELOPE_ALLOWANCE = 256 * 1024;
-
 /**
- * Refuses an upload whose declared length is already over the limit, before reading any of it,
- * and closes the connection so the client cannot keep streaming.
+ * Refuses an upload whose declared length is already over the limit (the library policy's cover
+ * limit plus its envelope allowance), before reading any of it, and closes the connection so the
+ * client cannot keep streaming.
  */
-export function uploadSizeGuard(maxCoverBytes: number) {
+export function uploadSizeGuard(maxRequestBytes: number) {
   return async (request: FastifyRequest): Promise<void> => {
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > maxCoverBytes + ENVELOPE_ALLOWANCE) {
+    if (declared > maxRequestBytes) {
       throw new AppError('PAYLOAD_TOO_LARGE', { headers: { connection: 'close' } });
     }
   };
@@ -26,7 +24,8 @@ export function uploadSizeGuard(maxCoverBytes: number) {
 
 /**
  * Reads a book form: text fields, and at most one file, `cover_image`. The file is bounded by the
- * multipart limits (an oversized one throws 413 as soon as the limit is crossed). Every part is
+ * multipart limits of the library policy, which the multipart plugin applies (an oversized one
+ * throws 413 as soon as the limit is crossed). Every part is
  * consumed before any refusal, so the request ends cleanly.
  */
 export async function readBookForm(request: FastifyRequest): Promise<BookForm> {

@@ -2,19 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
 import { compileGuard } from '../lib/validation.js';
 import { currentUser } from '../plugins/authentication.js';
+import { CATEGORIES, type Library } from '../modules/library/index.js';
 import {
   BookEnvelope,
   BookListEnvelope,
-  CATEGORIES,
   CategoriesEnvelope,
   CreateBookFields,
-  CreateBookForm,
   ListBooksQuery,
   UpdateBookFields,
-  UpdateBookForm,
+  bookForms,
 } from '../schemas/books.js';
 import { IdParams, NoContent, errorResponses } from '../schemas/common.js';
-import type { BooksService } from '../services/books/books-service.js';
 import { readBookForm, uploadSizeGuard } from './book-form.js';
 import { baseUrlOf, presentBook } from './presenters.js';
 
@@ -26,19 +24,20 @@ const checkCreateFields = compileGuard<CreateBookFields>(CreateBookFields);
 const checkUpdateFields = compileGuard<UpdateBookFields>(UpdateBookFields);
 
 export interface BooksRoutesOptions {
-  books: BooksService;
+  books: Library;
   publicUrl: string | undefined;
-  maxCoverBytes: number;
 }
 
-export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async (app, { books, publicUrl, maxCoverBytes }) => {
-  const sizeGuard = uploadSizeGuard(maxCoverBytes);
+export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async (app, { books, publicUrl }) => {
+  const sizeGuard = uploadSizeGuard(books.coverPolicy.maxRequestBytes);
+  // Documented from the policy the library runs with, so the OpenAPI text states the configured limits.
+  const forms = bookForms(books.coverPolicy);
 
   app.post(
     '/books/',
     {
       onRequest: [sizeGuard, app.authenticate],
-      config: { multipartBody: CreateBookForm },
+      config: { multipartBody: forms.create },
       schema: {
         tags,
         security,
@@ -103,7 +102,7 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
     '/books/:id',
     {
       onRequest: [sizeGuard, app.authenticate],
-      config: { multipartBody: UpdateBookForm },
+      config: { multipartBody: forms.update },
       schema: {
         tags,
         security,

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses } from '../schemas/common.js';
-import type { BooksService } from '../services/books/books-service.js';
+import type { Library } from '../modules/library/index.js';
 import { COVERS_PATH } from './presenters.js';
 
 /** Cover URLs change whenever a cover does, so what they serve never changes: cache it forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-export const coversRoutes: FastifyPluginAsyncTypebox<{ books: BooksService }> = async (app, { books }) => {
+export const coversRoutes: FastifyPluginAsyncTypebox<{ books: Library }> = async (app, { books }) => {
   app.get(
     `${COVERS_PATH}/:file`,
     {
@@ -20,11 +20,11 @@ export const coversRoutes: FastifyPluginAsyncTypebox<{ books: BooksService }> = 
       },
     },
     async (request, reply) => {
-      const image = await books.readCover(request.params.file);
+      const image = await books.openCover(request.params.file);
       return reply
-        .headers({ 'cache-control': IMMUTABLE, 'content-security-policy': "default-src 'none'" })
+        .headers({ 'cache-control': IMMUTABLE, 'content-security-policy': "default-src 'none'", 'content-length': image.contentLength })
         .type(image.contentType)
-        .send(image.bytes);
+        .send(image.stream);
     },
   );
 };

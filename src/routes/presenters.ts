@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { Book, Category } from '../schemas/books.js';
+import type { Account, AuditEvent, Session as SessionRow } from '../modules/identity/index.js';
+import type { Book } from '../modules/library/index.js';
+import type { Book as BookShape } from '../schemas/books.js';
 import type { ActivityEvent, Session } from '../schemas/sessions.js';
 import type { User } from '../schemas/users.js';
-import { coverFileName } from '../services/books/books-service.js';
-import type { BookRow } from '../services/books/books-repository.js';
-import type { Account, AuditEvent, Session as SessionRow } from '../modules/identity/index.js';
 
 /** Rows become API shapes here; the response schema then lets only declared fields leave. */
 export function presentUser(row: Account): User {
@@ -28,18 +27,18 @@ export function presentActivity(event: AuditEvent): ActivityEvent {
 
 export const COVERS_PATH = '/static/books';
 
-export function presentBook(row: BookRow, baseUrl: string): Book {
-  const thumbnail = `${baseUrl}${COVERS_PATH}/${coverFileName(row, 'thumbnail')}`;
+export function presentBook(book: Book, baseUrl: string): BookShape {
+  const thumbnail = `${baseUrl}${COVERS_PATH}/${book.coverFiles.thumbnail}`;
   return {
-    _id: row.id,
-    title: row.title,
-    description: row.description,
-    category: row.category as Category,
+    _id: book.id,
+    title: book.title,
+    description: book.description,
+    category: book.category,
     image_url: thumbnail,
-    images: { thumbnail, display: `${baseUrl}${COVERS_PATH}/${coverFileName(row, 'display')}` },
-    user_id: row.user_id,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
+    images: { thumbnail, display: `${baseUrl}${COVERS_PATH}/${book.coverFiles.display}` },
+    user_id: book.userId,
+    created_at: book.createdAt,
+    updated_at: book.updatedAt,
   };
 }
 

@@ -1,12 +1,21 @@
 import { Type, type Static } from 'typebox';
+import {
+  CATEGORIES,
+  DESCRIPTION_MAX_LENGTH,
+  PAGE_SIZE,
+  RENDITION_SIDES,
+  SEARCH_MAX_LENGTH,
+  TITLE_LENGTH,
+  type Category,
+  type CoverPolicy,
+} from '../modules/library/index.js';
 import { Timestamp, envelope } from './common.js';
 
-export const CATEGORIES = ['romance', 'poetry', 'politics', 'picture book', 'science', 'fantasy', 'horror', 'thriller'] as const;
-export type Category = (typeof CATEGORIES)[number];
-
+// Every bound comes from the library's policy, so the contract cannot drift from the rules.
 const CategorySchema = Type.Unsafe<Category>({ type: 'string', enum: [...CATEGORIES], description: 'One of the library categories' });
-const Title = Type.String({ minLength: 1, maxLength: 200 });
-const Description = Type.String({ maxLength: 5000 });
+const Title = Type.String({ minLength: TITLE_LENGTH.min, maxLength: TITLE_LENGTH.max });
+const Description = Type.String({ maxLength: DESCRIPTION_MAX_LENGTH });
+const { thumbnail, display } = RENDITION_SIDES;
 
 export const Book = Type.Object(
   {
@@ -14,10 +23,10 @@ export const Book = Type.Object(
     title: Type.String(),
     description: Type.String(),
     category: CategorySchema,
-    image_url: Type.String({ description: 'The thumbnail (fits 150×150)' }),
+    image_url: Type.String({ description: `The thumbnail (fits ${thumbnail}×${thumbnail})` }),
     images: Type.Object({
-      thumbnail: Type.String({ description: 'Fits inside 150×150' }),
-      display: Type.String({ description: 'Longest side 600 px' }),
+      thumbnail: Type.String({ description: `Fits inside ${thumbnail}×${thumbnail}` }),
+      display: Type.String({ description: `Longest side ${display} px` }),
     }),
     user_id: Type.String(),
     created_at: Timestamp,
@@ -39,23 +48,23 @@ export const UpdateBookFields = Type.Object(
 );
 export type UpdateBookFields = Static<typeof UpdateBookFields>;
 
-const CoverFile = Type.String({ format: 'binary', description: 'JPEG, PNG, WebP or GIF, at most 10 MiB' });
-
-/** Documentation of the multipart bodies (OpenAPI only: the form is parsed and validated by the route). */
-export const CreateBookForm = Type.Object({
-  ...CreateBookFields.properties,
-  cover_image: CoverFile,
-});
-export const UpdateBookForm = Type.Object({
-  ...UpdateBookFields.properties,
-  cover_image: Type.Optional(CoverFile),
-});
+/**
+ * Documentation of the multipart bodies (OpenAPI only: the form is parsed and validated by the route),
+ * built when the routes are registered, so the document states the configured cover limits.
+ */
+export function bookForms(covers: Pick<CoverPolicy, 'description'>) {
+  const CoverFile = Type.String({ format: 'binary', description: covers.description });
+  return {
+    create: Type.Object({ ...CreateBookFields.properties, cover_image: CoverFile }),
+    update: Type.Object({ ...UpdateBookFields.properties, cover_image: Type.Optional(CoverFile) }),
+  };
+}
 
 export const ListBooksQuery = Type.Object(
   {
     category: Type.Optional(CategorySchema),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive title search' })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: SEARCH_MAX_LENGTH, description: 'Case-insensitive title search' })),
+    limit: Type.Integer({ minimum: PAGE_SIZE.min, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import { createBatchLoader } from '../../db/batch-loader.js';
 import type { Executor } from '../../db/executor.js';
 import type { Dialect } from '../../db/database.js';
 import type { BooksTable } from '../../db/schema.js';
+import { inChunks } from './chunks.js';
 
 export type BookRow = Selectable<BooksTable>;
 
@@ -19,6 +20,9 @@ export interface BookPageQuery {
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
+
+/** Rows per INSERT: 10 columns each stays well under SQLite's 32,766 bound parameters. */
+const ROWS_PER_INSERT = 500;
 
 /** The trigram index can only answer searches of at least three characters. */
 const TRIGRAM = 3;
@@ -70,9 +74,14 @@ export function createBooksRepository(db: Executor, dialect: Dialect) {
       return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
     },
 
-    async create(book: BookRow, tx: Executor = db): Promise<BookRow> {
-      await tx.insertInto('books').values(book).execute();
-      return book;
+    async create(rows: readonly BookRow[], tx: Executor = db): Promise<void> {
+      for (const chunk of inChunks(rows, ROWS_PER_INSERT)) await tx.insertInto('books').values(chunk).execute();
+    },
+
+    /** The extension of the cover a book points at, or undefined when no book does (any more). */
+    async findCoverExtension(coverId: string): Promise<string | undefined> {
+      const row = await db.selectFrom('books').select('cover_extension').where('cover_id', '=', coverId).executeTakeFirst();
+      return row?.cover_extension;
     },
 
     update(
@@ -83,8 +92,10 @@ export function createBooksRepository(db: Executor, dialect: Dialect) {
       return tx.updateTable('books').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
     },
 
-    async delete(id: string, tx: Executor = db): Promise<void> {
-      await tx.deleteFrom('books').where('id', '=', id).execute();
+    /** Answers the cover id the deleted book pointed at; undefined when there was no such book. */
+    async delete(id: string, tx: Executor = db): Promise<string | undefined> {
+      const row = await tx.deleteFrom('books').where('id', '=', id).returning('cover_id').executeTakeFirst();
+      return row?.cover_id;
     },
   };
 }
