@@ -30,9 +30,10 @@ export async function isMigrated(database: Database): Promise<boolean> {
 
 /**
  * Kysely's migrator lists the tables of every schema to find its own. Another schema dropped at that
- * moment (invalid_schema_name, undefined_table) fails the listing, not our migration: try again.
+ * moment (invalid_schema_name, undefined_table, or undefined_column while its tables go) fails the
+ * listing, not our migration: try again.
  */
-const CATALOG_RACE_CODES = new Set(['3F000', '42P01']);
+const CATALOG_RACE_CODES = new Set(['3F000', '42P01', '42703']);
 const ATTEMPTS = 5;
 
 export async function migrateToLatest(database: Database): Promise<void> {
