@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createArgon2Hasher, OWASP_ARGON2 } from '../src/lib/passwords.js';
-import { buildTestApp, errorOf, newUser } from './helpers/app.js';
+import { createArgon2Hasher, OWASP_ARGON2 } from '../../src/lib/passwords.js';
+import { buildTestApp, errorOf, newUser } from '../helpers/app.js';
 
 test('a login storm past the hashing queue gets 503 SERVER_BUSY with Retry-After at once; the queued logins succeed', async (t) => {
   // Real OWASP cost, one hash at a time, one waiting: the other six find the queue full.
