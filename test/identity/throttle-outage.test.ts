@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { runCli } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
-import { buildTestApp, newUser, testConfig, TEST_SECRET } from './helpers/app.js';
-import { logLines, redisKeyPrefix, TEST_REDIS_URL } from './helpers/redis.js';
-import { runServer, tempDataDir } from './helpers/server-process.js';
-import { tcpProxy } from './helpers/tcp-proxy.js';
+import { runCli } from '../../src/cli.js';
+import { loadConfig } from '../../src/config.js';
+import { buildTestApp, newUser, testConfig, TEST_SECRET } from '../helpers/app.js';
+import { SECOND } from '../helpers/identity.js';
+import { logLines, redisKeyPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
+import { runServer, tempDataDir } from '../helpers/server-process.js';
+import { tcpProxy } from '../helpers/tcp-proxy.js';
 
-const SECOND = 1000;
 const OUTAGE_WARNING = /Redis unavailable: rate limits are counted per instance/;
 
 /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
