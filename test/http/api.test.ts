@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '../src/errors.js';
-import { buildTestApp, errorOf, json, signUp } from './helpers/app.js';
-import { postBook } from './helpers/books.js';
+import { AppError } from '../../src/errors.js';
+import { buildTestApp, errorOf, json, signUp } from '../helpers/app.js';
+import { postBook } from '../helpers/books.js';
 
 test('unknown routes get 404 and wrong methods 405 with Allow, both in the envelope', async (t) => {
   const { app } = await buildTestApp(t);
@@ -101,8 +101,8 @@ test('GET /healthz answers while alive and GET /readyz when the database answers
 
 test('docs/api.md documents every error code of the catalog', async () => {
   const { readFile } = await import('node:fs/promises');
-  const { ERRORS } = await import('../src/errors.js');
-  const doc = await readFile(new URL('../docs/api.md', import.meta.url), 'utf8');
+  const { ERRORS } = await import('../../src/errors.js');
+  const doc = await readFile(new URL('../../docs/api.md', import.meta.url), 'utf8');
   for (const [code, { status }] of Object.entries(ERRORS)) {
     assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), code);
   }

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { createDatabase, sqliteFileIn } from '../src/db/database.js';
-import { multipart } from './helpers/app.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { runServer, startServer, tempDataDir } from './helpers/server-process.js';
+import { createDatabase, sqliteFileIn } from '../../src/db/database.js';
+import { multipart } from '../helpers/app.js';
+import { signUpOn } from '../helpers/http-client.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { runServer, startServer, tempDataDir } from '../helpers/server-process.js';
 
 interface Reply {
   status: number;
@@ -22,14 +23,6 @@ function send(port: number, method: string, path: string, body?: Buffer | string
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function sessionOn(port: number): Promise<string> {
-  const user = { name: 'Ada Lovelace', email: `ada.${Date.now()}@example.com`, password: 'Tr1cky-Lantern-42' };
-  const json = { 'content-type': 'application/json' };
-  assert.equal((await send(port, 'POST', '/users/', JSON.stringify(user), json)).status, 201);
-  const login = await send(port, 'POST', '/users/login', JSON.stringify({ email: user.email, password: user.password }), json);
-  return (JSON.parse(login.body) as { data: { token: string } }).data.token;
 }
 
 test('start-up fails fast with one line naming the cause: bad config, unreachable database, port in use', { timeout: 60_000 }, async (t) => {
@@ -58,7 +51,7 @@ test('start-up fails fast with one line naming the cause: bad config, unreachabl
 test('SIGTERM lets uploads in flight finish with 201, then exits 0 leaving no half-written book', { timeout: 90_000 }, async (t) => {
   const dataDir = tempDataDir(t);
   const server = await startServer(t, { DATA_DIR: dataDir });
-  const token = await sessionOn(server.port);
+  const token = await signUpOn(server.port);
   const cover = await jpeg({ width: 800, height: 600 });
 
   const uploads = Array.from({ length: 4 }, (_, index) => {
@@ -101,7 +94,7 @@ test('SIGTERM lets uploads in flight finish with 201, then exits 0 leaving no ha
 test('SIGINT closes cleanly with exit code 0, and a restart keeps data and tokens', { timeout: 60_000 }, async (t) => {
   const dataDir = tempDataDir(t);
   const first = await startServer(t, { DATA_DIR: dataDir, SECRET_KEY: '' });
-  const token = await sessionOn(first.port);
+  const token = await signUpOn(first.port);
   first.child.kill('SIGINT');
   assert.equal((await first.exited).code, 0);
 

@@ -3,14 +3,15 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { createMetrics, type Metrics } from '../src/lib/metrics.js';
-import { buildMetricsServer } from '../src/metrics-server.js';
-import { buildTestApp, errorOf, json, newUser, TEST_SECRET, type Session } from './helpers/app.js';
-import { postBook, type BookData } from './helpers/books.js';
-import { svg } from './helpers/image-fixtures.js';
-import { parseExposition, samplesOf, valueOf, type Sample } from './helpers/metrics.js';
-import { runServer, startServer, tempDataDir } from './helpers/server-process.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
+import { buildMetricsServer } from '../../src/metrics-server.js';
+import { buildTestApp, errorOf, json, newUser, TEST_SECRET } from '../helpers/app.js';
+import { postBook, type BookData } from '../helpers/books.js';
+import { login } from '../helpers/identity.js';
+import { svg } from '../helpers/image-fixtures.js';
+import { parseExposition, samplesOf, valueOf, type Sample } from '../helpers/metrics.js';
+import { runServer, startServer, tempDataDir } from '../helpers/server-process.js';
 
 const EXPOSITION_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const onPostgres = process.env.TEST_DATABASE_URL !== undefined;
@@ -29,14 +30,6 @@ async function scrape(scraper: FastifyInstance): Promise<{ text: string; samples
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['content-type'], EXPOSITION_TYPE);
   return { text: response.body, samples: parseExposition(response.body) };
-}
-
-/** One login, counted exactly once (signUp would register too). */
-async function login(app: FastifyInstance, email: string, password: string): Promise<Session & { refreshToken: string }> {
-  const response = await app.inject({ method: 'POST', url: '/users/login', payload: { email, password } });
-  assert.equal(response.statusCode, 200);
-  const data = json<{ data: Session['user'] & { token: string; refresh_token: string } }>(response).data;
-  return { user: data, token: data.token, password, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.token}` } };
 }
 
 test('loadConfig: metrics are off unless METRICS_PORT is set; METRICS_HOST defaults to 127.0.0.1', () => {
@@ -88,14 +81,14 @@ test('a scrape counts logins, refreshes, reuse, covers and requests by route pat
   assert.equal((await app.inject({ method: 'POST', url: '/users/', payload: user })).statusCode, 201);
   const wrong = await app.inject({ method: 'POST', url: '/users/login', payload: { email: user.email, password: 'Wr0ng-Password-99' } });
   assert.equal(wrong.statusCode, 401);
-  const first = await login(app, user.email, user.password);
+  const first = await login(app, user);
   const refreshed = await app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: first.refreshToken } });
   assert.equal(refreshed.statusCode, 200);
   clock.advance(11_000); // past the 10 s grace window: presenting the spent token again is a breach
   const reused = await app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: first.refreshToken } });
   assert.equal(reused.statusCode, 401);
 
-  const second = await login(app, user.email, user.password);
+  const second = await login(app, user);
   const created = await postBook(app, second);
   assert.equal(created.statusCode, 201);
   const book = json<{ data: BookData }>(created).data;
@@ -151,7 +144,7 @@ test('a cover that fails on our side counts as an error, not as a rejected uploa
   const { app, scraper } = await appWithMetrics(t, { deps: { images: failing } });
   const user = newUser();
   assert.equal((await app.inject({ method: 'POST', url: '/users/', payload: user })).statusCode, 201);
-  assert.equal((await postBook(app, await login(app, user.email, user.password))).statusCode, 500);
+  assert.equal((await postBook(app, await login(app, user))).statusCode, 500);
   const { samples } = await scrape(scraper);
   assert.equal(valueOf(samples, 'bindery_covers_processed_total', { result: 'error' }), 1);
   assert.equal(valueOf(samples, 'bindery_covers_processed_total', { result: 'rejected' }), 0);

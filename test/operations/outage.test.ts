@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, signUpOn, type Reply } from './helpers/http-client.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { startPgCluster } from './helpers/pg-cluster.js';
-import { startServer, tempDataDir } from './helpers/server-process.js';
+import { call, signUpOn, type Reply } from '../helpers/http-client.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { startPgCluster } from '../helpers/pg-cluster.js';
+import { startServer, tempDataDir } from '../helpers/server-process.js';
 
 function assertUnavailable(reply: Reply, what: string): void {
   assert.equal(reply.status, 503, `${what}: ${reply.body.toString()}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildTestApp, errorOf, signUp } from './helpers/app.js';
-import { createBook, type BookData } from './helpers/books.js';
+import { buildTestApp, errorOf, signUp } from '../helpers/app.js';
+import { createBook, type BookData } from '../helpers/books.js';
 
 // On PostgreSQL the per-request session check and GET /books/:id are coalesced into one query per
 // event-loop turn: these pin that every request in such a batch still gets exactly its own answer.

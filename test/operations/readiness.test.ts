@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { buildTestApp, errorOf } from './helpers/app.js';
+import { buildTestApp, errorOf } from '../helpers/app.js';
 
 test('GET /readyz is 503 while a migration this version needs is not applied, 200 once it is', async (t) => {
   const { app, database } = await buildTestApp(t);

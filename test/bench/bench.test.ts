@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../bench/report.js';
+import type { Report } from '../../bench/report.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference (0) and the seven scenarios of the issue. */
 const SCENARIO_NUMBERS = [0, 1, 2, 3, 4, 5, 6, 7];
 

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, isStrongSecret, loadConfig } from '../src/config.js';
-import { assertConfigError, STRONG_SECRET, tempDir } from './helpers/config.js';
+import { ConfigError, isStrongSecret, loadConfig } from '../../src/config.js';
+import { assertConfigError, STRONG_SECRET } from '../helpers/config.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Outside production, loadConfig itself provides the secret when SECRET_KEY is not given.
 
 test('loadConfig: with no secret, generates one into DATA_DIR/secret-key (0600) and returns the same one next time', (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'bindery-config-');
   const file = join(cwd, 'data', 'secret-key');
   assert.equal(existsSync(file), false);
 
@@ -29,7 +30,7 @@ test('loadConfig: with no secret, generates one into DATA_DIR/secret-key (0600) 
 });
 
 test('loadConfig: an invalid configuration writes no secret-key file', (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'bindery-config-');
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', PORT: 'abc' }, cwd), 'PORT');
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', METRICS_HOST: '0.0.0.0' }, cwd), 'METRICS_HOST');
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', NODE_ENV: 'production' }, cwd), 'SECRET_KEY');
@@ -37,7 +38,7 @@ test('loadConfig: an invalid configuration writes no secret-key file', (t) => {
 });
 
 test('loadConfig: an existing secret-key file with loose permissions is tightened to 0600 and reused', (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'bindery-config-');
   mkdirSync(join(cwd, 'data'));
   const file = join(cwd, 'data', 'secret-key');
   writeFileSync(file, `${STRONG_SECRET}\n`);
@@ -48,7 +49,7 @@ test('loadConfig: an existing secret-key file with loose permissions is tightene
 });
 
 test('loadConfig: with a secret given, it is used and nothing is written', (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'bindery-config-');
   const config = loadConfig({ SECRET_KEY: STRONG_SECRET, DATA_DIR: 'data' }, cwd);
   assert.equal(config.secretKey, STRONG_SECRET);
   assert.equal(existsSync(join(cwd, 'data')), false, 'no data directory was created');
@@ -58,7 +59,7 @@ test('loadConfig: an empty or weak secret-key file is refused, not silently used
   // An empty file (say, a write cut short by a full disk) would otherwise seal the signing keys under HKDF(""),
   // bypassing the strength rule loadConfig applies to SECRET_KEY.
   for (const content of ['', '\n', 'short', 'a'.repeat(64)]) {
-    const cwd = tempDir(t);
+    const cwd = tempDir(t, 'bindery-config-');
     mkdirSync(join(cwd, 'data'));
     writeFileSync(join(cwd, 'data', 'secret-key'), content, { mode: 0o600 });
     assert.throws(

@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { buildApp } from '../src/app.js';
-import { runCli } from '../src/cli.js';
-import type { CliIo } from '../src/cli/commands.js';
-import { loadConfig } from '../src/config.js';
 import { sql } from 'kysely';
-import { TEST_SECRET, testDatabase } from './helpers/app.js';
+import { buildApp } from '../../src/app.js';
+import { runCli } from '../../src/cli.js';
+import type { CliIo } from '../../src/cli/commands.js';
+import { loadConfig } from '../../src/config.js';
+import { TEST_SECRET, testDatabase } from '../helpers/app.js';
+import { bearer, kidOf, login } from '../helpers/identity.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Tr1cky-Lantern-42';
 
 /** A data directory of its own, the environment that points at it, and captured output. */
 async function cliWorld(t: TestContext) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bindery-cli-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const dataDir = tempDir(t, 'bindery-cli-');
   const env: NodeJS.ProcessEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, SECRET_KEY: TEST_SECRET };
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
@@ -78,8 +76,7 @@ test('user:create makes an account that can log in; bad input exits 2 or 1 with 
   assert.match(output.out.join('\n'), new RegExp(`created ${email.replace(/\./g, '\\.')}`));
 
   const server = await app();
-  const login = await server.inject({ method: 'POST', url: '/users/login', payload: { email, password: PASSWORD } });
-  assert.equal(login.statusCode, 200);
+  await login(server, { email, password: PASSWORD });
 
   assert.equal(await run('user:create', '--name', 'Ada Lovelace'), 2);
   assert.match(output.err.join('\n'), /--email is required/);
@@ -95,8 +92,7 @@ test('user:disable ends the account’s sessions at once; user:enable lets it lo
   const email = uniqueEmail();
   await run('user:create', '--email', email, '--name', 'Grace Hopper');
   const server = await app();
-  const login = await server.inject({ method: 'POST', url: '/users/login', payload: { email, password: PASSWORD } });
-  const auth = { authorization: `Bearer ${login.json<{ data: { token: string } }>().data.token}` };
+  const { auth } = await login(server, { email, password: PASSWORD });
 
   assert.equal(await run('user:disable', '--email', email), 0);
   assert.equal((await server.inject({ method: 'GET', url: '/users/', headers: auth })).statusCode, 401);
@@ -115,14 +111,11 @@ test('sessions:revoke --user ends every session of that user', async (t) => {
   await run('user:create', '--email', email, '--name', 'Alan Turing');
   const server = await app();
   const tokens = [];
-  for (let index = 0; index < 2; index += 1) {
-    const login = await server.inject({ method: 'POST', url: '/users/login', payload: { email, password: PASSWORD } });
-    tokens.push(login.json<{ data: { token: string } }>().data.token);
-  }
+  for (let index = 0; index < 2; index += 1) tokens.push((await login(server, { email, password: PASSWORD })).token);
   assert.equal(await run('sessions:revoke', '--user', email), 0);
   assert.match(output.out.at(-1) ?? '', /ended 2 session\(s\)/);
   for (const token of tokens) {
-    assert.equal((await server.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+    assert.equal((await server.inject({ method: 'GET', url: '/users/', headers: bearer(token) })).statusCode, 401);
   }
 });
 
@@ -131,8 +124,7 @@ test('keys:rotate adds a signing key; tokens signed with the old key stay valid'
   const email = uniqueEmail();
   await run('user:create', '--email', email, '--name', 'Ada Lovelace');
   const before = await app();
-  const login = await before.inject({ method: 'POST', url: '/users/login', payload: { email, password: PASSWORD } });
-  const oldToken = login.json<{ data: { token: string } }>().data.token;
+  const oldToken = (await login(before, { email, password: PASSWORD })).token;
   await before.close();
 
   assert.equal(await run('keys:rotate'), 0);
@@ -143,10 +135,9 @@ test('keys:rotate adds a signing key; tokens signed with the old key stay valid'
   const jwks = (await after.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: { kid: string }[] }>();
   assert.equal(jwks.keys.length, 2);
   assert.equal(jwks.keys[0]?.kid, newKid);
-  assert.equal((await after.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${oldToken}` } })).statusCode, 200);
-  const fresh = await after.inject({ method: 'POST', url: '/users/login', payload: { email, password: PASSWORD } });
-  const header = JSON.parse(Buffer.from(fresh.json<{ data: { token: string } }>().data.token.split('.')[0] ?? '', 'base64url').toString()) as { kid: string };
-  assert.equal(header.kid, newKid);
+  assert.equal((await after.inject({ method: 'GET', url: '/users/', headers: bearer(oldToken) })).statusCode, 200);
+  const fresh = await login(after, { email, password: PASSWORD });
+  assert.equal(kidOf(fresh.token), newKid);
 });
 
 test('a bad configuration exits 1 naming the variable', async (t) => {

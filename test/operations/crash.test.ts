@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, sqliteFileIn, type Database } from '../src/db/database.js';
-import { testDatabase } from './helpers/app.js';
-import { call, signUpOn } from './helpers/http-client.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { startServer, tempDataDir } from './helpers/server-process.js';
+import { createDatabase, sqliteFileIn, type Database } from '../../src/db/database.js';
+import { testDatabase } from '../helpers/app.js';
+import { call, signUpOn } from '../helpers/http-client.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { startServer, tempDataDir } from '../helpers/server-process.js';
 
 interface Book {
   _id: string;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ERRORS, GENERIC_CLIENT_CODES, reasonPhrase, type ErrorCode } from '../src/errors.js';
-import type { ImageProcessor } from '../src/lib/images.js';
-import { buildTestApp, errorOf, signUp, type Response } from './helpers/app.js';
-import { postBook } from './helpers/books.js';
+import { ERRORS, GENERIC_CLIENT_CODES, reasonPhrase, type ErrorCode } from '../../src/errors.js';
+import type { ImageProcessor } from '../../src/lib/images.js';
+import { buildTestApp, errorOf, signUp, type Response } from '../helpers/app.js';
+import { postBook } from '../helpers/books.js';
 
 /** An image processor failing the way a third-party library may: a plain Error carrying an HTTP status. */
 function failingWith(fields: { statusCode?: number; status?: number; code?: string }): ImageProcessor {
