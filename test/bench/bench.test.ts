@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../bench/report.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference (0) and the seven scenarios of the issue. */
@@ -34,8 +34,7 @@ function run(args: string[], signal: AbortSignal): Promise<{ code: number | null
 }
 
 test('npm run bench -- --quick runs every scenario and reports a figure for each', { timeout: 300_000 }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'bindery-bench-test-'));
-  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const out = tempDir(t, 'bindery-bench-test-');
 
   // tsx rather than a build: this checks the harness, and `npm run build` is covered by the typecheck.
   const { code, output } = await run(['--quick', '--db', 'sqlite', '--server', 'tsx', '--out', out], t.signal);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { createDatabase, sqliteFileIn } from '../../src/db/database.js';
 import { multipart } from '../helpers/app.js';
 import { signUpOn } from '../helpers/http-client.js';
+import { bearer } from '../helpers/identity.js';
 import { jpeg } from '../helpers/image-fixtures.js';
 import { runServer, startServer, tempDataDir } from '../helpers/server-process.js';
 
@@ -99,7 +100,7 @@ test('SIGINT closes cleanly with exit code 0, and a restart keeps data and token
   assert.equal((await first.exited).code, 0);
 
   const second = await startServer(t, { DATA_DIR: dataDir, SECRET_KEY: '' });
-  const me = await send(second.port, 'GET', '/users/', undefined, { authorization: `Bearer ${token}` });
+  const me = await send(second.port, 'GET', '/users/', undefined, bearer(token));
   assert.equal(me.status, 200);
   second.child.kill('SIGTERM');
   assert.equal((await second.exited).code, 0);

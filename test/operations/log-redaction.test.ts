@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { buildTestApp, signUp } from '../helpers/app.js';
+import { bearer } from '../helpers/identity.js';
 
 test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals) trace-level logs hold no SECRET_KEY, password, token, cookie or Authorization value', async (t) => {
   const lines: string[] = [];
@@ -33,7 +34,7 @@ test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals)
   const invalid = await app.inject({ method: 'POST', url: '/users/', payload: { name: 'Ada Lovelace', email: 'logs@example.com', password: weakPassword } });
   assert.equal(invalid.statusCode, 400);
   const forged = `forged.${randomBytes(24).toString('base64url')}.token`;
-  const refused = await app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${forged}` } });
+  const refused = await app.inject({ method: 'GET', url: '/users/', headers: bearer(forged) });
   assert.equal(refused.statusCode, 401);
   const refreshToken = issuedTokens.find(([name]) => name === 'refresh_token')?.[1];
   assert.ok(refreshToken, 'login hands out a refresh token');
