@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 // Outside production, loadConfig itself provides the secret when SECRET_KEY is not given.
 
 test('loadConfig: with no secret, generates one into DATA_DIR/secret-key (0600) and returns the same one next time', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const file = join(cwd, 'data', 'secret-key');
   assert.equal(existsSync(file), false);
 
@@ -30,7 +30,7 @@ test('loadConfig: with no secret, generates one into DATA_DIR/secret-key (0600) 
 });
 
 test('loadConfig: an invalid configuration writes no secret-key file', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', PORT: 'abc' }, cwd), 'PORT');
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', METRICS_HOST: '0.0.0.0' }, cwd), 'METRICS_HOST');
   assertConfigError(() => loadConfig({ DATA_DIR: 'data', NODE_ENV: 'production' }, cwd), 'SECRET_KEY');
@@ -38,7 +38,7 @@ test('loadConfig: an invalid configuration writes no secret-key file', (t) => {
 });
 
 test('loadConfig: an existing secret-key file with loose permissions is tightened to 0600 and reused', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   mkdirSync(join(cwd, 'data'));
   const file = join(cwd, 'data', 'secret-key');
   writeFileSync(file, `${STRONG_SECRET}\n`);
@@ -49,7 +49,7 @@ test('loadConfig: an existing secret-key file with loose permissions is tightene
 });
 
 test('loadConfig: with a secret given, it is used and nothing is written', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const config = loadConfig({ SECRET_KEY: STRONG_SECRET, DATA_DIR: 'data' }, cwd);
   assert.equal(config.secretKey, STRONG_SECRET);
   assert.equal(existsSync(join(cwd, 'data')), false, 'no data directory was created');
@@ -59,7 +59,7 @@ test('loadConfig: an empty or weak secret-key file is refused, not silently used
   // An empty file (say, a write cut short by a full disk) would otherwise seal the signing keys under HKDF(""),
   // bypassing the strength rule loadConfig applies to SECRET_KEY.
   for (const content of ['', '\n', 'short', 'a'.repeat(64)]) {
-    const cwd = tempDir(t, 'bindery-config-');
+    const cwd = tempDir(t);
     mkdirSync(join(cwd, 'data'));
     writeFileSync(join(cwd, 'data', 'secret-key'), content, { mode: 0o600 });
     assert.throws(

@@ -7,7 +7,7 @@ import { STRONG_SECRET, assertConfigError } from '../helpers/config.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 test('loadConfig: the defaults', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const config = loadConfig({}, cwd);
   assert.equal(config.env, 'development');
   assert.equal(config.host, 'localhost');
@@ -29,7 +29,7 @@ test('loadConfig: the defaults', (t) => {
 });
 
 test('loadConfig: environment strings become typed values; empty strings count as unset', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -72,14 +72,14 @@ test('loadConfig: environment strings become typed values; empty strings count a
 });
 
 test('loadConfig: NODE_ENV=production without SECRET_KEY throws a ConfigError naming SECRET_KEY', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   assertConfigError(() => loadConfig({ NODE_ENV: 'production' }, cwd), 'SECRET_KEY');
   assertConfigError(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: '' }, cwd), 'SECRET_KEY');
   assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: STRONG_SECRET }, cwd).secretKey, STRONG_SECRET);
 });
 
 test('loadConfig: a weak SECRET_KEY throws, in any environment, and the message never holds the value', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const weak = ['short-secret', 'Tr1cky-Lantern-42', 'a'.repeat(40), 'ab'.repeat(20), 'x'.repeat(31), 'abcdefghi'.repeat(5)];
   for (const secret of weak) {
     assert.equal(isStrongSecret(secret), false, secret);
@@ -93,7 +93,7 @@ test('loadConfig: a weak SECRET_KEY throws, in any environment, and the message 
 });
 
 test('loadConfig: a bad PORT, LOG_LEVEL, NODE_ENV, TTL or TRUST_PROXY throws naming the variable', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const cases: [Record<string, string>, string][] = [
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -110,7 +110,7 @@ test('loadConfig: a bad PORT, LOG_LEVEL, NODE_ENV, TTL or TRUST_PROXY throws nam
 });
 
 test('loadConfig: a fractional PORT or TTL is refused, not silently truncated to another value', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const cases: [Record<string, string>, string][] = [
     [{ PORT: '80.5' }, 'PORT'],
     [{ PORT: '8080.9' }, 'PORT'],
@@ -120,7 +120,7 @@ test('loadConfig: a fractional PORT or TTL is refused, not silently truncated to
 });
 
 test('loadConfig: DATABASE_URL must be postgres://, and a rejected URL’s password is not echoed', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   for (const url of ['mysql://root:hunter2-Secret@db/bindery', 'sqlite:///var/data.db', 'http://db:5432/x', 'postgres:/db', ' postgres://db/x']) {
     assertConfigError(() => loadConfig({ DATABASE_URL: url }, cwd), 'DATABASE_URL', [url, 'hunter2-Secret']);
   }
@@ -130,7 +130,7 @@ test('loadConfig: DATABASE_URL must be postgres://, and a rejected URL’s passw
 });
 
 test('loadConfig: values from .env in cwd are read, and the real environment wins over them', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   writeFileSync(
     join(cwd, '.env'),
     [
@@ -157,11 +157,11 @@ test('loadConfig: values from .env in cwd are read, and the real environment win
   assert.equal(realWins.jwtIssuer, 'from file', 'what the environment does not set still comes from .env');
 
   // .env is read from cwd only: another directory sees the defaults.
-  assert.equal(loadConfig({}, tempDir(t, 'bindery-config-')).port, 3000);
+  assert.equal(loadConfig({}, tempDir(t)).port, 3000);
 });
 
 test('loadConfig: .env values are validated like the environment, without echoing a weak secret', (t) => {
-  const cwd = tempDir(t, 'bindery-config-');
+  const cwd = tempDir(t);
   const weak = 'password-password-password-password';
   writeFileSync(join(cwd, '.env'), `SECRET_KEY=${weak}\n`);
   assertConfigError(() => loadConfig({}, cwd), 'SECRET_KEY', [weak]);
