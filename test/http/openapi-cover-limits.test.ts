@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { buildTestApp, json } from './helpers/app.js';
+import { loadConfig } from '../../src/config.js';
+import { buildTestApp, json } from '../helpers/app.js';
 
 type Operation = { requestBody?: { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> } };
 

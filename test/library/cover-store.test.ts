@@ -4,15 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildTestApp, errorOf, multipart, signUp, testDatabase, withAuth, type TestApp } from './helpers/app.js';
-import { createBook, pathOf, postBook, type BookData } from './helpers/books.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { memoryCoverStore } from './helpers/memory-cover-store.js';
-
-async function count(database: TestApp['database'], table: 'books' | 'cover_images'): Promise<number> {
-  const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
+import { buildTestApp, errorOf, multipart, signUp, testDatabase, withAuth, type TestApp } from '../helpers/app.js';
+import { createBook, pathOf, postBook, type BookData } from '../helpers/books.js';
+import { coverIdOf } from '../helpers/covers.js';
+import { countRows } from '../helpers/database.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { memoryCoverStore } from '../helpers/memory-cover-store.js';
 
 /** Covers listed for deletion. (Ids reserved for uploads are listed too, as 'uploading', with nothing stored.) */
 async function discarded(database: TestApp['database']): Promise<number> {
@@ -20,17 +17,13 @@ async function discarded(database: TestApp['database']): Promise<number> {
   return rows.length;
 }
 
-function coverIdOf(book: BookData): string {
-  return pathOf(book.image_url).split('/').pop()?.replace(/-thumbnail\.\w+$/, '') ?? '';
-}
-
 test('an injected cover store holds every rendition, streams them with the same headers, and loses them with their book', async (t) => {
   const memory = memoryCoverStore();
   const { app, database } = await buildTestApp(t, { deps: { covers: memory.store } });
   const session = await signUp(app);
   const book = await createBook(app, session);
-  assert.deepEqual(memory.coverIds(), [coverIdOf(book)]);
-  assert.equal(await count(database, 'cover_images'), 0, 'the database store is not used');
+  assert.deepEqual(memory.coverIds(), [coverIdOf(book.image_url)]);
+  assert.equal(await countRows(database, 'cover_images'), 0, 'the database store is not used');
 
   const image = await app.inject({ method: 'GET', url: pathOf(book.images.display) });
   assert.equal(image.statusCode, 200, image.body);
@@ -38,7 +31,7 @@ test('an injected cover store holds every rendition, streams them with the same 
   assert.equal(Number(image.headers['content-length']), image.rawPayload.length);
   assert.match(String(image.headers['cache-control']), /\bimmutable\b/);
   assert.equal(image.headers['content-security-policy'], "default-src 'none'");
-  assert.deepEqual(image.rawPayload, memory.objects.get(`${coverIdOf(book)}/display`)?.bytes);
+  assert.deepEqual(image.rawPayload, memory.objects.get(`${coverIdOf(book.image_url)}/display`)?.bytes);
 
   const replaced = await app.inject({
     method: 'PUT',
@@ -47,7 +40,7 @@ test('an injected cover store holds every rendition, streams them with the same 
   });
   assert.equal(replaced.statusCode, 200, replaced.body);
   const updated = replaced.json<{ data: BookData }>().data;
-  assert.deepEqual(memory.coverIds(), [coverIdOf(updated)], 'the old cover left the store');
+  assert.deepEqual(memory.coverIds(), [coverIdOf(updated.image_url)], 'the old cover left the store');
   assert.equal((await app.inject({ method: 'GET', url: pathOf(book.image_url) })).statusCode, 404);
 
   assert.equal((await app.inject({ method: 'DELETE', url: `/books/${book._id}`, headers: session.auth })).statusCode, 204);
@@ -81,7 +74,7 @@ test('when the store cannot delete, replaced and deleted covers answer 404 at on
   // The next instance to start on this database sweeps them.
   storeDown = false;
   await buildTestApp(t, { database, deps: { covers: memory.store } });
-  assert.deepEqual(memory.coverIds(), [coverIdOf(replaced.json<{ data: BookData }>().data)]);
+  assert.deepEqual(memory.coverIds(), [coverIdOf(replaced.json<{ data: BookData }>().data.image_url)]);
   assert.equal(await discarded(database), 0);
 });
 
@@ -92,7 +85,7 @@ test('a store that fails in the middle of a put costs the upload a 500 and leave
   assert.equal(response.statusCode, 500);
   assert.equal(errorOf(response).code, 'INTERNAL');
   assert.deepEqual(memory.coverIds(), [], 'the part that was put is deleted again');
-  assert.equal(await count(database, 'books'), 0);
+  assert.equal(await countRows(database, 'books'), 0);
   assert.equal(await discarded(database), 0);
 });
 
@@ -108,7 +101,7 @@ test('an upload a sweep abandoned between its put and its commit never commits: 
   const built = await buildTestApp(t, { database, deps: { covers: memory.store } });
   const response = await postBook(built.app, await signUp(built.app));
   assert.equal(response.statusCode, 500, response.body);
-  assert.equal(await count(database, 'books'), 0);
+  assert.equal(await countRows(database, 'books'), 0);
   assert.equal(memory.coverIds().length, 1, 'the uploader leaves an abandoned cover to its sweep');
 
   await buildTestApp(t, { database, deps: { covers: memory.store } });

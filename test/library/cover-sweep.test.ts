@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { test, type TestContext } from 'node:test';
-import { buildTestApp, fakeClock, signUp, type TestApp } from './helpers/app.js';
-import { createBook } from './helpers/books.js';
-import { jpeg } from './helpers/image-fixtures.js';
+import { buildTestApp, fakeClock, signUp, type TestApp } from '../helpers/app.js';
+import { createBook } from '../helpers/books.js';
+import { jpeg } from '../helpers/image-fixtures.js';
 
 /** The test app's clock starts here; the grace period is 15 minutes. */
 const NOW = fakeClock().now().getTime();
