@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { jpeg } from './image-fixtures.js';
-import { multipart, withAuth, type FilePart, type Session } from './app.js';
+import { multipart, withAuth, type FilePart, type Response, type Session } from './app.js';
 
 export interface BookData {
   _id: string;
@@ -39,4 +40,20 @@ export async function createBook(app: FastifyInstance, session: Session, fields:
 /** The path part of an absolute image URL, for app.inject. */
 export function pathOf(url: string): string {
   return new URL(url).pathname;
+}
+
+export async function getBook(app: FastifyInstance, session: Session, id: string): Promise<BookData> {
+  const response = await app.inject({ method: 'GET', url: `/books/${id}`, headers: session.auth });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json<{ data: BookData }>().data;
+}
+
+/** PUTs a multipart change to a book. */
+export function putForm(app: FastifyInstance, session: Session, id: string, form: Record<string, string | FilePart>): Promise<Response> {
+  return app.inject({ method: 'PUT', url: `/books/${id}`, ...withAuth(session, multipart(form)) });
+}
+
+/** GETs an image by its absolute URL; image URLs are public, so no token. */
+export function getImage(app: FastifyInstance, url: string): Promise<Response> {
+  return app.inject({ method: 'GET', url: pathOf(url) });
 }

@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { ConfigError } from '../../src/config.js';
 
 /** Passes the strength rule; distinct from TEST_SECRET so a test can tell which one is in use. */
 export const STRONG_SECRET = 'k7-Qz!pW2#vX9@mR4$tY6^bN8&cJ1*hL3(gF5)dS0';
-
-/** A fresh, empty directory, removed when the test ends. */
-export function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bindery-config-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** loadConfig throws a ConfigError whose message names `name` and contains none of `secrets`. */
 export function assertConfigError(run: () => unknown, name: string, secrets: string[] = []): void {

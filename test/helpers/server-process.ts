@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { TEST_SECRET } from './app.js';
+import { tempDir } from './temp-dir.js';
 
 const SERVER_ENTRY = new URL('../../src/server.ts', import.meta.url).pathname;
 
@@ -19,9 +17,7 @@ export interface ServerProcess {
 
 /** A temporary data directory, removed when the test ends. */
 export function tempDataDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bindery-proc-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir(t, 'bindery-proc-');
 }
 
 /** Runs `src/server.ts` as a real process; only the environment given (plus PATH) reaches it. */

@@ -4,24 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { buildTestApp, errorOf, json, newUser, testConfig, type Response } from './app.js';
+import { SECOND, WRONG_PASSWORD as WRONG, changePassword, register, type Account, type Json } from './identity.js';
 
-type Json = Record<string, unknown>;
-
-const SECOND = 1000;
-const WRONG = 'Wr0ng-Password-99';
 const LOGIN_MAX_DELAY_SECONDS = 15 * 60;
-
-interface Account {
-  email: string;
-  password: string;
-}
-
-async function register(app: FastifyInstance): Promise<Account> {
-  const body = newUser();
-  const response = await app.inject({ method: 'POST', url: '/users/', payload: body });
-  assert.equal(response.statusCode, 201, response.body);
-  return { email: body.email, password: body.password };
-}
 
 function attempt(app: FastifyInstance, email: string, password: string, ip = '127.0.0.1'): Promise<Response> {
   return app.inject({ method: 'POST', url: '/users/login', remoteAddress: ip, payload: { email, password } });
@@ -208,13 +193,7 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
     const { app, clock } = await build(t);
     const account = await register(app);
     const token = await assertLogsIn(app, account, 'login');
-    const change = (current: string) =>
-      app.inject({
-        method: 'PUT',
-        url: '/users/password',
-        headers: { authorization: `Bearer ${token}` },
-        payload: { current_password: current, new_password: 'Brand-New-Lantern-77' },
-      });
+    const change = (current: string) => changePassword(app, token, current, 'Brand-New-Lantern-77');
 
     for (let index = 1; index <= 6; index += 1) {
       const response = await change(WRONG);

@@ -1,0 +1,3 @@
+import { throttleScenarios } from '../helpers/throttle-scenarios.js';
+
+throttleScenarios('in process', () => ({}));

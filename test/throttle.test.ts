@@ -1,3 +1,0 @@
-import { throttleScenarios } from './helpers/throttle-scenarios.js';
-
-throttleScenarios('in process', () => ({}));
