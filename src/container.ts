@@ -73,7 +73,7 @@ export async function createContainer(config: ResolvedConfig, deps: ContainerDep
     },
     {
       db,
-      batchLookups: database.dialect === 'postgres',
+      dialect: database.dialect,
       writes: database.writes,
       clock,
       passwords:
