@@ -62,7 +62,7 @@ export function createAuthentication(deps: AuthenticationDeps) {
         await audit.record({ type: 'login_failure', userId: user.id, ip: client.ip, sessionId });
         throw new AppError('INVALID_CURRENT_PASSWORD');
       }
-      const issues = checkNewPassword(input.new_password, 'new_password');
+      const issues = checkNewPassword(input.new_password, { name: user.name, email: user.email }, 'new_password');
       if (issues.length > 0) throw AppError.validation(issues);
       const passwordHash = await passwords.hash(input.new_password);
       return db.transaction().execute(async (tx) => {

@@ -105,7 +105,11 @@ export async function createIdentity(settings: IdentitySettings, deps: IdentityD
       subscribe: (observer: AuditObserver) => audit.subscribe(observer),
     },
     keys: {
-      publicJwks: () => keyring.publicJwks(),
+      /** The public keys as stored now: a rotation by another instance or the CLI shows at once. */
+      publicJwks: async () => {
+        await keyring.sync();
+        return keyring.publicJwks();
+      },
       /** A new signing key; the older ones verify until every token they signed has expired. */
       rotate: () => keyring.rotate(settings.accessTokens.ttlSeconds * 1000 + RETIRE_LEEWAY_MS),
     },

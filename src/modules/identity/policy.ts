@@ -38,9 +38,43 @@ export function normalizeEmail(email: string): string {
 
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 128;
+/** Words of the account shorter than this are too common inside other words to refuse ("Ada" in "Canada"). */
+const MIN_CONTEXT_WORD = 4;
+const SERVICE_NAME = 'bindery';
+const LOOKALIKES: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '3': 'e', '5': 's', $: 's', '7': 't', '!': 'i', '1': 'i', '|': 'l' };
+
+/** Who the password belongs to: a password built on these is the first thing an attacker tries (ASVS 6.2.11). */
+export interface PasswordContext {
+  name: string;
+  email: string;
+}
+
+function contextWords(context: PasswordContext): string[] {
+  const [local = '', domain = ''] = context.email.toLowerCase().split('@');
+  const words = [
+    ...context.name.toLowerCase().split(/[^\p{L}\p{Nd}]+/u),
+    local,
+    ...local.split(/[^\p{L}\p{Nd}]+/u),
+    domain.split('.')[0] ?? '',
+    SERVICE_NAME,
+  ];
+  return [...new Set(words.filter((word) => [...word].length >= MIN_CONTEXT_WORD))];
+}
+
+/** The password in lower case, with look-alike digits and symbols read as letters (`1` both as i and as l). */
+function spellings(password: string): string[] {
+  const lower = password.toLowerCase();
+  const asLetters = (one: string) => [...lower].map((ch) => (ch === '1' ? one : (LOOKALIKES[ch] ?? ch))).join('');
+  return [lower, asLetters('i'), asLetters('l')];
+}
+
+function isBuiltOnContext(password: string, context: PasswordContext): boolean {
+  const words = contextWords(context);
+  return spellings(password).some((spelling) => words.some((word) => spelling.includes(word)));
+}
 
 /** The problems with a new password as plain sentences; empty when it is acceptable. */
-export function checkPassword(password: string): string[] {
+export function checkPassword(password: string, context?: PasswordContext): string[] {
   const problems: string[] = [];
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) problems.push(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -53,11 +87,14 @@ export function checkPassword(password: string): string[] {
   if (length <= MAX_PASSWORD_LENGTH && isCommonPassword(password)) {
     problems.push('is too common; choose a less predictable password');
   }
+  if (length <= MAX_PASSWORD_LENGTH && context && isBuiltOnContext(password, context)) {
+    problems.push('must not contain your name, your e-mail address or the name of this service');
+  }
   return problems;
 }
 
-export function checkNewPassword(password: string, field = 'password'): FieldIssue[] {
-  return checkPassword(password).map((message) => ({ field, message }));
+export function checkNewPassword(password: string, context: PasswordContext, field = 'password'): FieldIssue[] {
+  return checkPassword(password, context).map((message) => ({ field, message }));
 }
 
 // ------------------------------------------------------------------------------------- sessions --
