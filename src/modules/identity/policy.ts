@@ -161,9 +161,12 @@ export interface ThrottleSettings {
   accountFreeFailures: number;
   accountBaseDelayMs: number;
   accountMaxDelayMs: number;
-  /** Failures one client IP may make per window. */
+  /** Failures one client IP may make per window, whichever accounts they are for. */
   ipFailures: number;
   ipWindowMs: number;
+  /** Failures one account may take per window from every client together: the ceiling on a distributed attack. */
+  accountFailures: number;
+  accountFailuresWindowMs: number;
   /** Accounts one client IP may register per window. */
   registrations: number;
   registrationWindowMs: number;
@@ -176,11 +179,11 @@ export interface ThrottleSettings {
 export const FORGET_FAILURES_AFTER_MS = 24 * 60 * 60_000;
 
 /**
- * The delay an account waits after `failures` failed logins in a row: nothing for the free ones,
- * then doubling up to the maximum. Never a permanent lockout, which would let anyone lock anyone out.
+ * The delay before the next login attempt of one client on one account after `failures` failures in a
+ * row: none while they are within the free ones, then doubling from the base up to the maximum. Never a
+ * permanent lockout, which would let anyone lock anyone out.
  */
 export function accountDelayMs(failures: number, settings: ThrottleSettings): number {
-  const over = failures - settings.accountFreeFailures;
-  if (over <= 0) return 0;
-  return Math.min(settings.accountBaseDelayMs * 2 ** (over - 1), settings.accountMaxDelayMs);
+  if (failures < settings.accountFreeFailures) return 0;
+  return Math.min(settings.accountBaseDelayMs * 2 ** (failures - settings.accountFreeFailures), settings.accountMaxDelayMs);
 }
