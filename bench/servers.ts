@@ -166,6 +166,7 @@ export async function startBindery(options: BinderyOptions): Promise<ChildServer
       // 429 after a few. (Versions without these settings ignore them.)
       LOGIN_FREE_FAILURES: '1000000',
       LOGIN_IP_FAILURES: '1000000',
+      LOGIN_ACCOUNT_FAILURES_PER_HOUR: '1000000',
       REGISTRATIONS_PER_IP_PER_HOUR: '1000',
     },
   });

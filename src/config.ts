@@ -100,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       accountMaxDelayMs: values.LOGIN_MAX_DELAY_SECONDS * 1000,
       ipFailures: values.LOGIN_IP_FAILURES,
       ipWindowMs: values.LOGIN_IP_WINDOW_SECONDS * 1000,
+      accountFailures: values.LOGIN_ACCOUNT_FAILURES_PER_HOUR,
+      accountFailuresWindowMs: 3600 * 1000,
       registrations: values.REGISTRATIONS_PER_IP_PER_HOUR,
       registrationWindowMs: 3600 * 1000,
       refreshes: values.REFRESHES_PER_SESSION_PER_MINUTE,

@@ -71,7 +71,7 @@ export async function createContainer(config: Config, deps: ContainerDeps = {}) 
     },
     {
       db,
-      batchLookups: database.dialect === 'postgres',
+      dialect: database.dialect,
       writes: database.writes,
       clock,
       passwords:

@@ -1,6 +1,8 @@
 import { loadConfig } from '../config.js';
 import { createContainer, type Container } from '../container.js';
 import { AppError } from '../errors.js';
+import { compileGuard, strictAjv } from '../lib/validation.js';
+import { RegisterBody } from '../schemas/users.js';
 import { startServer } from '../server.js';
 import { parseOptions, required } from './args.js';
 
@@ -34,6 +36,9 @@ async function requireUser(container: Container, email: string) {
   if (!user) throw new Error(`no account with email ${email}`);
   return user;
 }
+
+/** The API's own body schema: an account made at the command line obeys exactly the rules of POST /users/. */
+const checkRegistration = compileGuard<RegisterBody>(RegisterBody, strictAjv);
 
 /** The client an account created at the command line is registered from (and throttled as). */
 const OPERATOR = { ip: 'cli', userAgent: 'bindery-cli' };
@@ -72,8 +77,8 @@ export const COMMANDS: Record<string, Command> = {
       const options = parseOptions(argv, { email: { type: 'string' }, name: { type: 'string' } });
       const email = required(options.email, 'email');
       const name = required(options.name, 'name');
-      const password = await io.readSecret();
-      const user = await withContainer(io, (container) => container.identity.accounts.register({ name, email, password }, OPERATOR));
+      const body = checkRegistration({ name, email, password: await io.readSecret() });
+      const user = await withContainer(io, (container) => container.identity.accounts.register(body, OPERATOR));
       io.out(`created ${user.email} (${user.id})`);
     },
   },

@@ -30,6 +30,7 @@ export const EnvSchema = Type.Object({
   LOGIN_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   LOGIN_IP_FAILURES: Type.Integer({ minimum: 1, default: 50 }),
   LOGIN_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  LOGIN_ACCOUNT_FAILURES_PER_HOUR: Type.Integer({ minimum: 1, default: 100 }),
   REGISTRATIONS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 50 }),
   REFRESHES_PER_SESSION_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
   PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),

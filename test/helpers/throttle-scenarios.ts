@@ -61,12 +61,12 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
     return built;
   };
 
-  test(`ASVS 2.2.1: attempts 1–6 with a wrong password get 401, the 7th gets 429 even with the right password; after the delay it works and the counter resets [${store}]`, async (t) => {
+  test(`ASVS 2.2.1: attempts 1–5 with a wrong password get 401, the 6th gets 429 even with the right password; after the delay it works and the counter resets [${store}]`, async (t) => {
     const { app, clock } = await build(t);
     const account = await register(app);
 
-    await failTimes(app, account.email, 6, 'first round');
-    assertThrottled(await attempt(app, account.email, account.password), '7th attempt, right password', 1);
+    await failTimes(app, account.email, 5, 'first round');
+    assertThrottled(await attempt(app, account.email, account.password), '6th attempt, right password', 1);
     assertThrottled(await attempt(app, account.email.toUpperCase(), account.password), 'the same account in another case', 1);
 
     clock.advance(SECOND - 1);
@@ -74,15 +74,15 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
     clock.advance(1);
     await assertLogsIn(app, account, 'once the delay has passed');
 
-    // The success reset the counter: five free failures again, a sixth, then the first (1 s) delay.
-    await failTimes(app, account.email, 6, 'after the reset');
-    assertThrottled(await attempt(app, account.email, account.password), '7th attempt after the reset', 1);
+    // The success reset the counter: five free failures again, then the first (1 s) delay.
+    await failTimes(app, account.email, 5, 'after the reset');
+    assertThrottled(await attempt(app, account.email, account.password), '6th attempt after the reset', 1);
   });
 
   test(`ASVS 2.2.1: delays double from 1 s and cap at 15 minutes; waiting out the longest delay logs in (no permanent lockout) [${store}]`, async (t) => {
     const { app, clock } = await build(t);
     const account = await register(app);
-    await failTimes(app, account.email, 6, 'free failures');
+    await failTimes(app, account.email, 5, 'free failures');
 
     const seen: number[] = [];
     for (let step = 0; step < 13; step += 1) {
@@ -120,7 +120,7 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
 
     const statuses: number[] = [];
     for (let index = 1; index <= 7; index += 1) statuses.push((await both(`attempt ${index}`)).status);
-    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
     for (const wait of [1, 2, 4]) {
       clock.advance(wait * SECOND);
       assert.equal((await both(`after ${wait} s`)).status, 401);
@@ -195,13 +195,13 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
     const token = await assertLogsIn(app, account, 'login');
     const change = (current: string) => changePassword(app, token, current, 'Brand-New-Lantern-77');
 
-    for (let index = 1; index <= 6; index += 1) {
+    for (let index = 1; index <= 5; index += 1) {
       const response = await change(WRONG);
       assert.equal(response.statusCode, 400, `wrong current password ${index}: ${response.body}`);
       assert.equal(errorOf(response).code, 'INVALID_CURRENT_PASSWORD');
     }
-    assertThrottled(await attempt(app, account.email, account.password), 'a login after six wrong current passwords', 1);
-    assertThrottled(await change(account.password), 'a 7th change, with the right current password', 1);
+    assertThrottled(await attempt(app, account.email, account.password), 'a login after five wrong current passwords', 1);
+    assertThrottled(await change(account.password), 'a 6th change, with the right current password', 1);
 
     clock.advance(SECOND);
     await assertLogsIn(app, account, 'after the delay');
@@ -210,7 +210,7 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
   test(`a 429 is not itself counted as a failure: hammering during a delay does not lengthen it [${store}]`, async (t) => {
     const { app, clock } = await build(t);
     const account = await register(app);
-    await failTimes(app, account.email, 6, 'free failures');
+    await failTimes(app, account.email, 5, 'free failures');
     for (let index = 0; index < 20; index += 1) assertThrottled(await attempt(app, account.email, WRONG), `hammer ${index}`, 1);
     clock.advance(SECOND);
     await assertLogsIn(app, account, 'right after the first delay, despite the hammering');

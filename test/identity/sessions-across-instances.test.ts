@@ -57,7 +57,7 @@ test('two instances on one store: a refresh token rotated through A and replayed
   await assertRefreshRefused(a.app, t2.refreshToken, 'A, the newest refresh token');
 });
 
-test('two instances on one store: one refresh token exchanged at once through A and B gives only 200s and working pairs', async (t) => {
+test('two instances on one store: one refresh token exchanged at once through A and B gives only 200s, working pairs and one successor', async (t) => {
   const [databaseA, databaseB] = await testDatabasePair(t);
   const a = await buildTestApp(t, { database: databaseA });
   const b = await buildTestApp(t, { database: databaseB });
@@ -66,6 +66,6 @@ test('two instances on one store: one refresh token exchanged at once through A 
 
   const responses = await Promise.all(Array.from({ length: 10 }, (_, index) => refresh(index % 2 === 0 ? a.app : b.app, t0.refreshToken)));
   const pairs = responses.map((response, index) => pairOf(response, `parallel ${index} through ${index % 2 === 0 ? 'A' : 'B'}`));
-  assert.equal(new Set(pairs.map((pair) => pair.refreshToken)).size, 10);
+  assert.equal(new Set(pairs.map((pair) => pair.refreshToken)).size, 1, 'one successor, whichever instance answered');
   for (const [index, pair] of pairs.entries()) await assertAccepted(index % 2 === 0 ? b.app : a.app, pair.token, account.id, `pair ${index} on the other instance`);
 });

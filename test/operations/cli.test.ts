@@ -87,6 +87,30 @@ test('user:create makes an account that can log in; bad input exits 2 or 1 with 
   assert.match(output.err.at(-1) ?? '', /name must have 2 to 30 words/);
 });
 
+test('user:create applies exactly the API’s rules: an address that POST /users/ refuses is refused', async (t) => {
+  const { run, output, app } = await cliWorld(t);
+  assert.equal(await run('user:create', '--email', 'not an email <script>', '--name', 'Ada Lovelace'), 1);
+  assert.match(output.err.at(-1) ?? '', /user:create failed: The request is not valid: email must match format "email"/);
+  const server = await app();
+  const viaApi = await server.inject({ method: 'POST', url: '/users/', payload: { email: 'not an email <script>', name: 'Ada Lovelace', password: PASSWORD } });
+  assert.equal(viaApi.statusCode, 400, 'the API refuses it too');
+});
+
+test('sessions:revoke and user:enable are audited like the routes', async (t) => {
+  const { run, app } = await cliWorld(t);
+  const email = uniqueEmail();
+  await run('user:create', '--email', email, '--name', 'Alan Turing');
+  const server = await app();
+  await login(server, { email, password: PASSWORD });
+  assert.equal(await run('sessions:revoke', '--user', email), 0);
+  assert.equal(await run('user:disable', '--email', email), 0);
+  assert.equal(await run('user:enable', '--email', email), 0);
+  const { auth } = await login(server, { email, password: PASSWORD });
+  const activity = await server.inject({ method: 'GET', url: '/users/activity', headers: auth });
+  const types = activity.json<{ data: { type: string }[] }>().data.map((event) => event.type);
+  assert.deepEqual(types.slice(0, 4), ['login_success', 'account_enabled', 'account_disabled', 'session_revoked']);
+});
+
 test('user:disable ends the account’s sessions at once; user:enable lets it log in again', async (t) => {
   const { run, app } = await cliWorld(t);
   const email = uniqueEmail();

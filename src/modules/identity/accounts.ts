@@ -30,14 +30,15 @@ export function createAccounts(deps: AccountsDeps) {
     async register(input: { name: string; email: string; password: string }, client: ClientInfo): Promise<Account> {
       await throttle.takeRegistration(client.ip);
       const name = normalizeName(input.name);
-      const issues = [...checkName(name), ...checkNewPassword(input.password)];
+      const email = normalizeEmail(input.email);
+      const issues = [...checkName(name), ...checkNewPassword(input.password, { name, email })];
       if (issues.length > 0) throw AppError.validation(issues);
       const now = clock.now().toISOString();
       try {
         return await users.create({
           id: newId(),
           name,
-          email: normalizeEmail(input.email),
+          email,
           password_hash: await passwords.hash(input.password),
           disabled_at: null,
           created_at: now,

@@ -8,7 +8,7 @@ import type { AccessTokens } from './access-tokens.js';
 import type { AuditTrail } from './audit-trail.js';
 import { checkNewPassword, normalizeEmail } from './policy.js';
 import type { Sessions } from './sessions.js';
-import type { Throttle } from './throttle/throttle.js';
+import type { LoginAttempt, Throttle } from './throttle/throttle.js';
 import type { Account, ClientInfo, Principal, TokenPair } from './types.js';
 import type { UsersRepository } from './users-repository.js';
 
@@ -29,19 +29,28 @@ export function createAuthentication(deps: AuthenticationDeps) {
   // Unknown emails are checked against this, so they cost exactly what a wrong password costs.
   const dummyHash = passwords.hash(`dummy-${newId()}`);
 
+  /** A check that fails for another reason than the password (a full hashing queue, say) counts as no attempt. */
+  async function checked(attempt: LoginAttempt, verify: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await verify();
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
+  }
+
   return {
     /** Unknown email, wrong password and disabled account are one answer, in one time, under one throttle. */
     async login(input: { email: string; password: string }, client: ClientInfo): Promise<TokenPair & { user: Account }> {
       const email = normalizeEmail(input.email);
-      await throttle.assertLoginAllowed(email, client.ip);
+      const attempt = await throttle.reserveLogin(email, client.ip);
       const user = await users.findByEmail(email);
-      const valid = await passwords.verify(user?.password_hash ?? (await dummyHash), input.password);
+      const valid = await checked(attempt, async () => passwords.verify(user?.password_hash ?? (await dummyHash), input.password));
       if (!user || !valid || user.disabled_at !== null) {
-        await throttle.recordLoginFailure(email, client.ip);
         await audit.record({ type: 'login_failure', userId: user?.id ?? null, ip: client.ip, sessionId: null });
         throw new AppError('INVALID_CREDENTIALS');
       }
-      await throttle.recordLoginSuccess(email);
+      await attempt.succeeded();
       const { token, refreshToken, expiresIn } = await sessions.start(user, client);
       return { user, token, refreshToken, expiresIn };
     },
@@ -56,13 +65,13 @@ export function createAuthentication(deps: AuthenticationDeps) {
     /** A wrong current password counts as a failed login; success ends every other session. */
     async changePassword(principal: Principal, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<Account> {
       const { user, sessionId } = principal;
-      await throttle.assertLoginAllowed(user.email, client.ip);
-      if (!(await passwords.verify(user.password_hash, input.current_password))) {
-        await throttle.recordLoginFailure(user.email, client.ip);
+      const attempt = await throttle.reserveLogin(user.email, client.ip);
+      if (!(await checked(attempt, () => passwords.verify(user.password_hash, input.current_password)))) {
         await audit.record({ type: 'login_failure', userId: user.id, ip: client.ip, sessionId });
         throw new AppError('INVALID_CURRENT_PASSWORD');
       }
-      const issues = checkNewPassword(input.new_password, 'new_password');
+      await attempt.succeeded();
+      const issues = checkNewPassword(input.new_password, { name: user.name, email: user.email }, 'new_password');
       if (issues.length > 0) throw AppError.validation(issues);
       const passwordHash = await passwords.hash(input.new_password);
       return db.transaction().execute(async (tx) => {

@@ -3,7 +3,7 @@
  * audit trail. Routes, the CLI and the rest of the app use only what this file exports.
  */
 import type { Kysely } from 'kysely';
-import type { WriteCounters } from '../../db/database.js';
+import type { Dialect, WriteCounters } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { PasswordHasher } from '../../lib/passwords.js';
@@ -17,6 +17,7 @@ import { preloadPasswordList } from './common-passwords.js';
 import { createKeyring } from './keyring.js';
 import type { SessionSettings, ThrottleSettings } from './policy.js';
 import { createPrincipalCache } from './principal-cache.js';
+import { createSuccessors } from './refresh-tokens.js';
 import { createSessions } from './sessions.js';
 import { createSessionsRepository } from './sessions-repository.js';
 import { createSigningKeysRepository } from './signing-keys-repository.js';
@@ -45,8 +46,11 @@ export interface IdentitySettings {
 
 export interface IdentityDeps {
   db: Kysely<DB>;
-  /** Coalesce the per-request session lookups of one event-loop turn (PostgreSQL, see batch-loader.ts). */
-  batchLookups: boolean;
+  /**
+   * PostgreSQL coalesces the per-request session lookups of one event-loop turn (see batch-loader.ts)
+   * and locks rows; SQLite runs one statement at a time on one connection.
+   */
+  dialect: Dialect;
   /** SQLite only: answers the per-request check from memory, emptied by any write (see principal-cache.ts). */
   writes: WriteCounters | undefined;
   clock: Clock;
@@ -77,16 +81,18 @@ export async function createIdentity(settings: IdentitySettings, deps: IdentityD
   const throttle = createThrottle(clock, settings.throttle, store.store);
   const audit = createAuditTrail(createAuditRepository(db), clock);
   const accessTokens = createAccessTokens({ keyring, clock, options: settings.accessTokens });
-  const users = createUsersRepository(db);
+  const users = createUsersRepository(db, { lockRows: deps.dialect === 'postgres' });
   const sessions = createSessions({
     db,
-    sessions: createSessionsRepository(db, { batched: deps.batchLookups }),
+    sessions: createSessionsRepository(db, { batched: deps.dialect === 'postgres' }),
+    users,
     accessTokens,
     audit,
     throttle,
     clock,
     settings: settings.sessions,
     principals: deps.writes && createPrincipalCache({ clock, writes: deps.writes }),
+    successorOf: createSuccessors(settings.secretKey),
   });
   const shared = { db, users, passwords, sessions, throttle, audit, clock };
 
@@ -99,7 +105,11 @@ export async function createIdentity(settings: IdentitySettings, deps: IdentityD
       subscribe: (observer: AuditObserver) => audit.subscribe(observer),
     },
     keys: {
-      publicJwks: () => keyring.publicJwks(),
+      /** The public keys as stored now: a rotation by another instance or the CLI shows at once. */
+      publicJwks: async () => {
+        await keyring.sync();
+        return keyring.publicJwks();
+      },
       /** A new signing key; the older ones verify until every token they signed has expired. */
       rotate: () => keyring.rotate(settings.accessTokens.ttlSeconds * 1000 + RETIRE_LEEWAY_MS),
     },

@@ -36,8 +36,10 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
   const { repository, secretBox, clock } = deps;
   let keys: SigningKey[] = [];
   let lastLoad = 0;
+  let loadedVersion = '';
 
   async function load(): Promise<void> {
+    const version = await repository.version();
     const rows = await repository.findUsable(clock.now().toISOString());
     keys = rows.map((row) => ({
       kid: row.kid,
@@ -48,6 +50,7 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
     // The signer is the newest open-ended key, even when a rotation shares its millisecond with the last.
     keys.sort((a, b) => Number(a.retiresAt !== null) - Number(b.retiresAt !== null));
     lastLoad = Date.now();
+    loadedVersion = version;
   }
 
   async function generate(): Promise<string> {
@@ -86,6 +89,11 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
 
     /** Re-reads the key set (another instance rotated, or a key retired). */
     reload: load,
+
+    /** Reloads only when the key set changed since the last load: one small query. */
+    async sync(): Promise<void> {
+      if ((await repository.version()) !== loadedVersion) await load();
+    },
 
     /** The public halves, as a JWK Set (RFC 7517): never a private part. */
     publicJwks(): { keys: PublicJwk[] } {

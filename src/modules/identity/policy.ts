@@ -38,9 +38,43 @@ export function normalizeEmail(email: string): string {
 
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 128;
+/** Words of the account shorter than this are too common inside other words to refuse ("Ada" in "Canada"). */
+const MIN_CONTEXT_WORD = 4;
+const SERVICE_NAME = 'bindery';
+const LOOKALIKES: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '3': 'e', '5': 's', $: 's', '7': 't', '!': 'i', '1': 'i', '|': 'l' };
+
+/** Who the password belongs to: a password built on these is the first thing an attacker tries (ASVS 6.2.11). */
+export interface PasswordContext {
+  name: string;
+  email: string;
+}
+
+function contextWords(context: PasswordContext): string[] {
+  const [local = '', domain = ''] = context.email.toLowerCase().split('@');
+  const words = [
+    ...context.name.toLowerCase().split(/[^\p{L}\p{Nd}]+/u),
+    local,
+    ...local.split(/[^\p{L}\p{Nd}]+/u),
+    domain.split('.')[0] ?? '',
+    SERVICE_NAME,
+  ];
+  return [...new Set(words.filter((word) => [...word].length >= MIN_CONTEXT_WORD))];
+}
+
+/** The password in lower case, with look-alike digits and symbols read as letters (`1` both as i and as l). */
+function spellings(password: string): string[] {
+  const lower = password.toLowerCase();
+  const asLetters = (one: string) => [...lower].map((ch) => (ch === '1' ? one : (LOOKALIKES[ch] ?? ch))).join('');
+  return [lower, asLetters('i'), asLetters('l')];
+}
+
+function isBuiltOnContext(password: string, context: PasswordContext): boolean {
+  const words = contextWords(context);
+  return spellings(password).some((spelling) => words.some((word) => spelling.includes(word)));
+}
 
 /** The problems with a new password as plain sentences; empty when it is acceptable. */
-export function checkPassword(password: string): string[] {
+export function checkPassword(password: string, context?: PasswordContext): string[] {
   const problems: string[] = [];
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) problems.push(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -53,11 +87,14 @@ export function checkPassword(password: string): string[] {
   if (length <= MAX_PASSWORD_LENGTH && isCommonPassword(password)) {
     problems.push('is too common; choose a less predictable password');
   }
+  if (length <= MAX_PASSWORD_LENGTH && context && isBuiltOnContext(password, context)) {
+    problems.push('must not contain your name, your e-mail address or the name of this service');
+  }
   return problems;
 }
 
-export function checkNewPassword(password: string, field = 'password'): FieldIssue[] {
-  return checkPassword(password).map((message) => ({ field, message }));
+export function checkNewPassword(password: string, context: PasswordContext, field = 'password'): FieldIssue[] {
+  return checkPassword(password, context).map((message) => ({ field, message }));
 }
 
 // ------------------------------------------------------------------------------------- sessions --
@@ -124,9 +161,12 @@ export interface ThrottleSettings {
   accountFreeFailures: number;
   accountBaseDelayMs: number;
   accountMaxDelayMs: number;
-  /** Failures one client IP may make per window. */
+  /** Failures one client IP may make per window, whichever accounts they are for. */
   ipFailures: number;
   ipWindowMs: number;
+  /** Failures one account may take per window from every client together: the ceiling on a distributed attack. */
+  accountFailures: number;
+  accountFailuresWindowMs: number;
   /** Accounts one client IP may register per window. */
   registrations: number;
   registrationWindowMs: number;
@@ -139,11 +179,11 @@ export interface ThrottleSettings {
 export const FORGET_FAILURES_AFTER_MS = 24 * 60 * 60_000;
 
 /**
- * The delay an account waits after `failures` failed logins in a row: nothing for the free ones,
- * then doubling up to the maximum. Never a permanent lockout, which would let anyone lock anyone out.
+ * The delay before the next login attempt of one client on one account after `failures` failures in a
+ * row: none while they are within the free ones, then doubling from the base up to the maximum. Never a
+ * permanent lockout, which would let anyone lock anyone out.
  */
 export function accountDelayMs(failures: number, settings: ThrottleSettings): number {
-  const over = failures - settings.accountFreeFailures;
-  if (over <= 0) return 0;
-  return Math.min(settings.accountBaseDelayMs * 2 ** (over - 1), settings.accountMaxDelayMs);
+  if (failures < settings.accountFreeFailures) return 0;
+  return Math.min(settings.accountBaseDelayMs * 2 ** (failures - settings.accountFreeFailures), settings.accountMaxDelayMs);
 }

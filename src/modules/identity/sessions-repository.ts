@@ -67,8 +67,10 @@ export function createSessionsRepository(db: Executor, options: { batched?: bool
       return query.orderBy('created_at', 'desc').execute();
     },
 
-    async touch(id: string, lastUsedAt: string, tx: Executor = db): Promise<void> {
-      await tx.updateTable('sessions').set({ last_used_at: lastUsedAt }).where('id', '=', id).execute();
+    /** Moves a session's last use, only while it is not revoked: true when it did. */
+    async touchUnrevoked(id: string, lastUsedAt: string, tx: Executor = db): Promise<boolean> {
+      const result = await tx.updateTable('sessions').set({ last_used_at: lastUsedAt }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     /** Revokes sessions that are still live; returns the ids it revoked. */

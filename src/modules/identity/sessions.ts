@@ -12,10 +12,12 @@ import { hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
 import type { RefreshTokenRow, SessionRow, SessionsRepository } from './sessions-repository.js';
 import type { Throttle } from './throttle/throttle.js';
 import type { Account, ClientInfo, TokenPair } from './types.js';
+import type { UsersRepository } from './users-repository.js';
 
 export interface SessionsDeps {
   db: Kysely<DB>;
   sessions: SessionsRepository;
+  users: UsersRepository;
   accessTokens: AccessTokens;
   audit: AuditTrail;
   throttle: Throttle;
@@ -23,6 +25,8 @@ export interface SessionsDeps {
   settings: SessionSettings;
   /** SQLite only (see principal-cache.ts); without it every request reads the database. */
   principals?: PrincipalCache | undefined;
+  /** Derives a refresh token's successor from it (see refresh-tokens.ts). */
+  successorOf: (token: string) => string;
 }
 
 const USER_AGENT_LIMIT = 512;
@@ -31,11 +35,10 @@ type RefreshOutcome = { ok: true; userId: string; sessionId: string; refreshToke
 
 /** Sessions and their tokens: start, refresh with rotation and reuse detection, the per-request check, revocation. */
 export function createSessions(deps: SessionsDeps) {
-  const { db, sessions, accessTokens, audit, throttle, clock, settings, principals } = deps;
+  const { db, sessions, users, accessTokens, audit, throttle, clock, settings, principals, successorOf } = deps;
   const isLive = (session: SessionRow, now: Date) => isSessionLive(session, livenessBounds(now, settings));
 
-  async function issueRefreshToken(sessionId: string, parentId: string | null, now: string, tx: Executor): Promise<string> {
-    const refreshToken = newRefreshToken();
+  async function storeRefreshToken(refreshToken: string, sessionId: string, parentId: string | null, now: string, tx: Executor): Promise<string> {
     await sessions.createRefreshToken(
       { id: newId(), session_id: sessionId, token_hash: hashRefreshToken(refreshToken), parent_id: parentId, created_at: now, rotated_at: null },
       tx,
@@ -56,11 +59,15 @@ export function createSessions(deps: SessionsDeps) {
     await audit.record({ type: 'refresh_reuse_detected', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
   }
 
-  /** Rotation in one transaction that re-reads everything it decides on. */
-  function rotate(presentedHash: string, client: ClientInfo, now: Date): Promise<RefreshOutcome> {
+  /**
+   * Rotation in one transaction that re-reads everything it decides on. The first exchange of a token
+   * stores its successor; a graceful reuse (a second tab, inside the window) gets that same successor
+   * again, so the session keeps one live refresh token and a copied token cannot fork a chain of its own.
+   */
+  function rotate(presented: string, client: ClientInfo, now: Date): Promise<RefreshOutcome> {
     const iso = now.toISOString();
     return db.transaction().execute(async (tx): Promise<RefreshOutcome> => {
-      const row = await sessions.findRefreshToken(presentedHash, tx);
+      const row = await sessions.findRefreshToken(hashRefreshToken(presented), tx);
       const session = row && (await sessions.findById(row.session_id, tx));
       if (!row || !session || !isLive(session, now)) return { ok: false };
       const won = row.rotated_at === null && (await sessions.markRotated(row.id, iso, tx));
@@ -72,19 +79,30 @@ export function createSessions(deps: SessionsDeps) {
           return { ok: false };
         }
       }
-      await sessions.touch(session.id, iso, tx);
+      // A disable or a revocation committed meanwhile wins: the session must be live and its user active now.
+      const user = await users.findById(session.user_id, tx);
+      if (!user || user.disabled_at !== null || !(await sessions.touchUnrevoked(session.id, iso, tx))) return { ok: false };
       await audit.record({ type: 'refresh', userId: session.user_id, ip: client.ip, sessionId: session.id }, tx);
-      const refreshToken = await issueRefreshToken(session.id, row.id, iso, tx);
-      return { ok: true, userId: session.user_id, sessionId: session.id, refreshToken };
+      const successor = successorOf(presented);
+      if (won) await storeRefreshToken(successor, session.id, row.id, iso, tx);
+      return { ok: true, userId: session.user_id, sessionId: session.id, refreshToken: successor };
     });
   }
 
   return {
+    /**
+     * Starts a session for an account whose credentials were just checked. The account is read again
+     * (locked, where the database has row locks) inside the transaction that creates the session: a
+     * disable or a password change that committed since the check refuses it, and one that comes
+     * after sees the new session and ends it, so no session outlives the change that should end it.
+     */
     async start(user: Account, client: ClientInfo): Promise<TokenPair & { sessionId: string }> {
       const now = clock.now();
       const iso = now.toISOString();
       const sessionId = newId();
       const refreshToken = await db.transaction().execute(async (tx) => {
+        const current = await users.findForUpdate(user.id, tx);
+        if (!current || current.disabled_at !== null || current.password_hash !== user.password_hash) throw new AppError('INVALID_CREDENTIALS');
         await sessions.create(
           {
             id: sessionId,
@@ -100,7 +118,7 @@ export function createSessions(deps: SessionsDeps) {
           tx,
         );
         await audit.record({ type: 'login_success', userId: user.id, ip: client.ip, sessionId }, tx);
-        return issueRefreshToken(sessionId, null, iso, tx);
+        return storeRefreshToken(newRefreshToken(), sessionId, null, iso, tx);
       });
       const { token, expiresIn } = await accessTokens.issue(user.id, sessionId);
       return { token, refreshToken, expiresIn, sessionId };
@@ -113,8 +131,7 @@ export function createSessions(deps: SessionsDeps) {
      */
     async refresh(presented: string, client: ClientInfo): Promise<TokenPair> {
       const now = clock.now();
-      const presentedHash = hashRefreshToken(presented);
-      const row = await sessions.findRefreshToken(presentedHash);
+      const row = await sessions.findRefreshToken(hashRefreshToken(presented));
       const session = row && (await sessions.findById(row.session_id));
       if (!row || !session || !isLive(session, now)) throw new AppError('INVALID_REFRESH_TOKEN');
       if (!(await isGracefulReuse(row, now))) {
@@ -122,7 +139,7 @@ export function createSessions(deps: SessionsDeps) {
         throw new AppError('INVALID_REFRESH_TOKEN');
       }
       await throttle.takeRefresh(session.id);
-      const outcome = await rotate(presentedHash, client, now);
+      const outcome = await rotate(presented, client, now);
       if (!outcome.ok) throw new AppError('INVALID_REFRESH_TOKEN');
       const { token, expiresIn } = await accessTokens.issue(outcome.userId, outcome.sessionId);
       return { token, refreshToken: outcome.refreshToken, expiresIn };

@@ -17,6 +17,18 @@ export function createSigningKeysRepository(db: Executor) {
         .execute();
     },
 
+    /**
+     * A cheap fingerprint of the key set: it changes whenever a key is made or scheduled to retire,
+     * so an instance can tell that another one (or the CLI) rotated without reading the keys.
+     */
+    async version(tx: Executor = db): Promise<string> {
+      const row = await tx
+        .selectFrom('signing_keys')
+        .select((eb) => [eb.fn.countAll<number>().as('keys'), eb.fn.max('created_at').as('newest'), eb.fn.max('retired_at').as('retiring')])
+        .executeTakeFirstOrThrow();
+      return `${Number(row.keys)}|${row.newest ?? ''}|${row.retiring ?? ''}`;
+    },
+
     /** Schedules the retirement of every key still open-ended but `exceptKid`. */
     async retireOthers(exceptKid: string, retireAt: string, tx: Executor = db): Promise<void> {
       await tx.updateTable('signing_keys').set({ retired_at: retireAt }).where('retired_at', 'is', null).where('kid', '!=', exceptKid).execute();

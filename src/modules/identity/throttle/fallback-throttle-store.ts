@@ -44,9 +44,7 @@ export function createFallbackThrottleStore(deps: { shared: ThrottleStore; local
   }
 
   return {
-    get: (key) => run((store) => store.get(key)),
-    take: (key, limit, windowMs, now) => run((store) => store.take(key, limit, windowMs, now)),
-    bump: (key, forgetMs, now) => run((store) => store.bump(key, forgetMs, now)),
-    delete: (key) => run((store) => store.delete(key)),
+    reserve: (limits, now) => run((store) => store.reserve(limits, now)),
+    release: (limits, now, forgetRuns) => run((store) => store.release(limits, now, forgetRuns)),
   };
 }

@@ -1,71 +1,102 @@
-/** A count and a time: the start of a fixed window, or the last of a run of failures. */
-export interface Counter {
-  count: number;
-  since: number;
-}
+/**
+ * What a throttle counts against. A window allows `limit` hits per fixed window of `windowMs`; a
+ * backoff makes the caller wait `delaysMs[n]` after the n-th hit in a row (the last delay repeats),
+ * and forgets the run `forgetMs` after its last hit. The rules that choose these numbers are the
+ * throttle's (see policy.ts); a store only counts, atomically.
+ */
+export type Limit =
+  | { kind: 'window'; key: string; limit: number; windowMs: number }
+  | { kind: 'backoff'; key: string; delaysMs: readonly number[]; forgetMs: number };
 
 /**
  * Where the throttle keeps its counters: in process, or in Redis to share them between instances.
- * The rules (which limit, what delay) stay in the throttle; a store only counts, each operation
- * atomically. Times are the caller's clock in epoch ms; expiry is only a clean-up, since the
- * throttle judges staleness from `since` itself.
+ * Times are the caller's clock in epoch ms; expiry is only a clean-up.
  */
 export interface ThrottleStore {
-  get(key: string): Promise<Counter | undefined>;
   /**
-   * Counts one hit in a fixed window unless `limit` hits already fill it; a window older than
-   * `windowMs` is replaced by a new one starting at `now`. Returns the window and whether the hit counted.
+   * In one atomic step: when none of `limits` makes the caller wait, counts one hit on each and
+   * returns 0; otherwise counts nothing and returns the longest wait in ms. Counting before the
+   * expensive work is what holds a burst of parallel attempts to the limit.
    */
-  take(key: string, limit: number, windowMs: number, now: number): Promise<{ taken: boolean; counter: Counter }>;
-  /** One more in a run, or the first of a new run once the last was `forgetMs` ago; `since` becomes `now`. */
-  bump(key: string, forgetMs: number, now: number): Promise<Counter>;
-  delete(key: string): Promise<void>;
+  reserve(limits: readonly Limit[], now: number): Promise<number>;
+  /**
+   * Gives back a hit `reserve` counted: one less in each window (the same window only), and for a
+   * backoff either the whole run forgotten (`forgetRuns`, after a success) or one hit less.
+   */
+  release(limits: readonly Limit[], now: number, forgetRuns: boolean): Promise<void>;
 }
 
-const PRUNE_ABOVE = 50_000;
+interface Counter {
+  count: number;
+  since: number;
+  expiresAt: number;
+}
 
-/** The counters in a Map: right for a single instance, and the fallback when Redis does not answer. */
-export function createMemoryThrottleStore(): ThrottleStore {
-  const counters = new Map<string, Counter & { expiresAt: number }>();
+/** The wait a limit imposes on the next hit, with the counter it would leave behind. */
+function judge(limit: Limit, counter: { count: number; since: number } | undefined, now: number) {
+  if (limit.kind === 'window') {
+    const fresh = !counter || now - counter.since >= limit.windowMs;
+    const count = fresh ? 0 : counter.count;
+    const since = fresh ? now : counter.since;
+    return { wait: count >= limit.limit ? since + limit.windowMs - now : 0, next: { count: count + 1, since, expiresAt: since + limit.windowMs } };
+  }
+  const count = !counter || now - counter.since >= limit.forgetMs ? 0 : counter.count;
+  const delay = count === 0 ? 0 : (limit.delaysMs[Math.min(count, limit.delaysMs.length - 1)] ?? 0);
+  const wait = count === 0 ? 0 : Math.max(0, (counter?.since ?? now) + delay - now);
+  return { wait, next: { count: count + 1, since: now, expiresAt: now + limit.forgetMs } };
+}
 
-  // Bounds memory against an attacker cycling through emails or addresses.
-  function prune(now: number): void {
-    if (counters.size < PRUNE_ABOVE) return;
-    for (const [key, counter] of counters) if (counter.expiresAt <= now) counters.delete(key);
+/** In-process counters are bounded: this many at most, the least recently counted going first. */
+export const MEMORY_STORE_CAPACITY = 100_000;
+/** Expired counters looked at (from the oldest) on each write: the map never needs a full scan. */
+const SWEEP_PER_WRITE = 4;
+
+/**
+ * The counters in a Map: right for a single instance, and the fallback when Redis does not answer.
+ * Every write moves its key to the end, so the Map's order is least recently counted first: a few
+ * expired counters are dropped from the front on each write, and past `capacity` the oldest goes,
+ * so memory stays bounded however many emails or addresses an attacker cycles through.
+ */
+export function createMemoryThrottleStore(capacity = MEMORY_STORE_CAPACITY): ThrottleStore & { readonly size: number } {
+  const counters = new Map<string, Counter>();
+
+  function write(key: string, counter: Counter, now: number): void {
+    counters.delete(key);
+    counters.set(key, counter);
+    let swept = 0;
+    for (const [oldest, entry] of counters) {
+      if (swept >= SWEEP_PER_WRITE || (entry.expiresAt > now && counters.size <= capacity)) break;
+      counters.delete(oldest);
+      swept += 1;
+    }
+    while (counters.size > capacity) counters.delete(counters.keys().next().value as string);
   }
 
-  const snapshot = ({ count, since }: Counter): Counter => ({ count, since });
+  const live = (key: string, now: number): Counter | undefined => {
+    const counter = counters.get(key);
+    return counter && counter.expiresAt > now ? counter : undefined;
+  };
 
   return {
-    async get(key) {
-      const counter = counters.get(key);
-      return counter && snapshot(counter);
+    async reserve(limits, now) {
+      const verdicts = limits.map((limit) => ({ limit, ...judge(limit, live(limit.key, now), now) }));
+      const wait = Math.max(0, ...verdicts.map((verdict) => verdict.wait));
+      if (wait > 0) return wait;
+      for (const { limit, next } of verdicts) write(limit.key, next, now);
+      return 0;
     },
 
-    async take(key, limit, windowMs, now) {
-      const counter = counters.get(key);
-      if (!counter || now - counter.since >= windowMs) {
-        prune(now);
-        const fresh = { count: 1, since: now, expiresAt: now + windowMs };
-        counters.set(key, fresh);
-        return { taken: true, counter: snapshot(fresh) };
+    async release(limits, now, forgetRuns) {
+      for (const limit of limits) {
+        const counter = live(limit.key, now);
+        if (!counter) continue;
+        if (limit.kind === 'backoff' && forgetRuns) counters.delete(limit.key);
+        else if ((limit.kind === 'backoff' || now - counter.since < limit.windowMs) && counter.count > 0) counter.count -= 1;
       }
-      if (counter.count >= limit) return { taken: false, counter: snapshot(counter) };
-      counter.count += 1;
-      return { taken: true, counter: snapshot(counter) };
     },
 
-    async bump(key, forgetMs, now) {
-      prune(now);
-      const previous = counters.get(key);
-      const stale = !previous || now - previous.since >= forgetMs;
-      const counter = { count: stale ? 1 : previous.count + 1, since: now, expiresAt: now + forgetMs };
-      counters.set(key, counter);
-      return snapshot(counter);
-    },
-
-    async delete(key) {
-      counters.delete(key);
+    get size() {
+      return counters.size;
     },
   };
 }

@@ -1,62 +1,74 @@
 import { AppError } from '../../../errors.js';
 import type { Clock } from '../../../lib/clock.js';
 import { accountDelayMs, FORGET_FAILURES_AFTER_MS, type ThrottleSettings } from '../policy.js';
-import type { Counter, ThrottleStore } from './throttle-store.js';
+import type { Limit, ThrottleStore } from './throttle-store.js';
 
 function tooMany(retryAfterMs: number): AppError {
   return new AppError('TOO_MANY_REQUESTS', { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
 }
 
+/** The delay before each attempt after n failures in a row, up to where it stops growing. */
+function delaySchedule(settings: ThrottleSettings): number[] {
+  const delays = [accountDelayMs(0, settings)];
+  while (delays.length <= settings.accountFreeFailures || (delays.at(-1) ?? 0) < settings.accountMaxDelayMs) {
+    delays.push(accountDelayMs(delays.length, settings));
+  }
+  return delays;
+}
+
+/** A password check that was let through: settle it with its outcome (a wrong password needs nothing). */
+export interface LoginAttempt {
+  /** The password was right: this client's run of failures is forgotten, and its hits are given back. */
+  succeeded(): Promise<void>;
+  /** No password was checked (the server was too busy): the hit is given back, the run goes on. */
+  abandoned(): Promise<void>;
+}
+
 /**
  * Brute-force and abuse throttling. The counters live in `store`: in process for a single instance,
- * in Redis when several instances must share them.
- * The windows and delays are policy.ts's; this file only applies them to the counters.
- * Keys for accounts are the normalised email, known or not, so a 429 reveals nothing.
+ * in Redis when several instances must share them. The windows and delays are policy.ts's.
+ *
+ * A login attempt is counted as a failure before its password is checked (reserve), and given back
+ * when it succeeds (settle), so of a burst of parallel guesses no more get through than the limits
+ * allow. The growing delay is keyed on the account and the client together, so one client's failures
+ * never lock the owner out from elsewhere; a much higher ceiling on the account over every client
+ * still slows a distributed attack. Keys for accounts are the normalised email, known or not, so a
+ * 429 reveals nothing.
  */
 export function createThrottle(clock: Clock, settings: ThrottleSettings, store: ThrottleStore) {
-  /** Fixed window: how long until the window ends once `limit` is used up, else 0. */
-  function windowWait(counter: Counter | undefined, limit: number, windowMs: number, now: number): number {
-    if (!counter || now - counter.since >= windowMs || counter.count < limit) return 0;
-    return counter.since + windowMs - now;
+  const delaysMs = delaySchedule(settings);
+
+  function loginLimits(account: string, ip: string): Limit[] {
+    return [
+      { kind: 'backoff', key: `login:${ip}|${account}`, delaysMs, forgetMs: FORGET_FAILURES_AFTER_MS },
+      { kind: 'window', key: `login-ip:${ip}`, limit: settings.ipFailures, windowMs: settings.ipWindowMs },
+      { kind: 'window', key: `login-account:${account}`, limit: settings.accountFailures, windowMs: settings.accountFailuresWindowMs },
+    ];
   }
 
-  async function take(key: string, limit: number, windowMs: number): Promise<void> {
+  async function reserve(limits: Limit[]): Promise<void> {
     const now = clock.now().getTime();
-    const { taken, counter } = await store.take(key, limit, windowMs, now);
-    if (!taken) throw tooMany(counter.since + windowMs - now);
+    const wait = await store.reserve(limits, now);
+    if (wait > 0) throw tooMany(wait);
   }
 
   return {
-    /** Throws 429 while the account or the IP must wait, even before the password is checked. */
-    async assertLoginAllowed(account: string, ip: string): Promise<void> {
-      const now = clock.now().getTime();
-      const [failures, ipFailures] = await Promise.all([store.get(`account:${account}`), store.get(`login-ip:${ip}`)]);
-      const accountWait = failures && now - failures.since < FORGET_FAILURES_AFTER_MS ? failures.since + accountDelayMs(failures.count, settings) - now : 0;
-      const ipWait = windowWait(ipFailures, settings.ipFailures, settings.ipWindowMs, now);
-      const wait = Math.max(accountWait, ipWait);
-      if (wait > 0) throw tooMany(wait);
-    },
-
-    async recordLoginFailure(account: string, ip: string): Promise<void> {
-      const now = clock.now().getTime();
-      // A full IP window needs no further counting: assertLoginAllowed already refuses it.
-      await Promise.all([
-        store.bump(`account:${account}`, FORGET_FAILURES_AFTER_MS, now),
-        store.take(`login-ip:${ip}`, settings.ipFailures, settings.ipWindowMs, now),
-      ]);
-    },
-
-    /** A success resets the account's counter; the IP's window runs on. */
-    async recordLoginSuccess(account: string): Promise<void> {
-      await store.delete(`account:${account}`);
+    /** Counts an attempt as a failure before the password is checked; throws 429 while it must wait. */
+    async reserveLogin(account: string, ip: string): Promise<LoginAttempt> {
+      const limits = loginLimits(account, ip);
+      await reserve(limits);
+      return {
+        succeeded: () => store.release(limits, clock.now().getTime(), true),
+        abandoned: () => store.release(limits, clock.now().getTime(), false),
+      };
     },
 
     takeRegistration(ip: string): Promise<void> {
-      return take(`register:${ip}`, settings.registrations, settings.registrationWindowMs);
+      return reserve([{ kind: 'window', key: `register:${ip}`, limit: settings.registrations, windowMs: settings.registrationWindowMs }]);
     },
 
     takeRefresh(sessionId: string): Promise<void> {
-      return take(`refresh:${sessionId}`, settings.refreshes, settings.refreshWindowMs);
+      return reserve([{ kind: 'window', key: `refresh:${sessionId}`, limit: settings.refreshes, windowMs: settings.refreshWindowMs }]);
     },
   };
 }
