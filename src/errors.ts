@@ -55,7 +55,7 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /**
  * The generic code of each 4xx status, for errors that carry a status but no code of ours.
- * Every entry names a code of the same status (test/errors.test.ts checks it).
+ * Every entry names a code of the same status (test/http/errors.test.ts checks it).
  */
 export const GENERIC_CLIENT_CODES: Readonly<Partial<Record<number, ErrorCode>>> = {
   400: 'BAD_REQUEST',
