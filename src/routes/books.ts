@@ -130,6 +130,9 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         const form = await readBookForm(request);
         fields = checkUpdateFields(form.fields);
         cover = form.cover;
+      } else if (request.body === undefined) {
+        // With no Content-Type, Fastify reads no body and the JSON schema above never runs.
+        throw AppError.validation([{ field: '(body)', message: 'must be a JSON object or a multipart form' }]);
       } else {
         fields = request.body as UpdateBookFields;
       }
