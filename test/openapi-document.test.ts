@@ -106,3 +106,21 @@ test('the register and change-password bodies state the password rule; servers c
   const served = (await behindProxy.inject({ method: 'GET', url: '/openapi.json' })).json<Document>();
   assert.deepEqual(served.servers, [{ url: 'https://books.example.org' }]);
 });
+
+test('the statuses by route of docs/api.md are those of docs/openapi.json', async () => {
+  const document = JSON.parse(await readFile(DOCUMENT_FILE, 'utf8')) as Document;
+  const reference = await readFile(new URL('../docs/api.md', import.meta.url), 'utf8');
+  const section = reference.slice(reference.indexOf('## Statuses by route'));
+  const table = new Map(
+    [...section.matchAll(/^\| `(\w+ \S+)` \| ([^|]+) \|$/gm)].map(([, route, statuses]) => [route, statuses?.match(/\d{3}/g)]),
+  );
+  const documented = new Map(
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => [
+        `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        Object.keys(operation.responses),
+      ]),
+    ),
+  );
+  assert.deepEqual(Object.fromEntries(table), Object.fromEntries(documented));
+});
