@@ -1,6 +1,6 @@
 /**
  * `npm run openapi`: writes docs/openapi.json, the document the app serves under the default
- * configuration. Run it after changing a route or a schema; test/openapi-document.test.ts fails until then.
+ * configuration. Run it after changing a route or a schema; test/http/openapi-document.test.ts fails until then.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

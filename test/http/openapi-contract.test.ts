@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildTestApp, errorOf, multipart, newUser, testDatabase, withAuth, type Response } from './helpers/app.js';
-import { pathOf } from './helpers/books.js';
-import { failingDatabase } from './helpers/failing-database.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { contractChecker, type OpenApiDocument } from './helpers/openapi-contract.js';
+import { buildTestApp, errorOf, multipart, newUser, testDatabase, withAuth, type Response } from '../helpers/app.js';
+import { pathOf } from '../helpers/books.js';
+import { failingDatabase } from '../helpers/failing-database.js';
+import { bearer, WRONG_PASSWORD } from '../helpers/identity.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { contractChecker, type OpenApiDocument } from '../helpers/openapi-contract.js';
 
 /** Operations that nothing a client sends can make fail: the document lists only 500 for them. */
 const NO_CLIENT_ERRORS = ['liveness', 'listCategories', 'getJwks'];
@@ -62,10 +63,10 @@ test('every operation of the document answers as the document says, on success a
   const login = async (password = user.password) => {
     const response = await call('login', { method: 'POST', url: '/users/login', payload: { ...credentials, password } }, 200);
     const { token, refresh_token: refreshToken } = dataOf<{ token: string; refresh_token: string }>(response);
-    return { auth: { authorization: `Bearer ${token}` }, refreshToken };
+    return { auth: bearer(token), refreshToken };
   };
   const { auth, refreshToken } = await login();
-  await call('login', { method: 'POST', url: '/users/login', payload: { ...credentials, password: 'Wrong-Guess-42' } }, 401);
+  await call('login', { method: 'POST', url: '/users/login', payload: { ...credentials, password: WRONG_PASSWORD } }, 401);
   await call('getCurrentUser', { method: 'GET', url: '/users/', headers: auth }, 200);
   await call('getCurrentUser', { method: 'GET', url: '/users/' }, 401);
   await call('updateCurrentUser', { method: 'PUT', url: '/users/', headers: auth, payload: { name: 'Ada King' } }, 200);
@@ -77,7 +78,7 @@ test('every operation of the document answers as the document says, on success a
   const sessions = dataOf<{ _id: string; current: boolean }[]>(
     await call('listSessions', { method: 'GET', url: '/users/sessions', headers: auth }, 200),
   );
-  await call('listSessions', { method: 'GET', url: '/users/sessions', headers: { authorization: 'Bearer not.a.token' } }, 401);
+  await call('listSessions', { method: 'GET', url: '/users/sessions', headers: bearer('not.a.token') }, 401);
   await call('refreshToken', { method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } }, 200);
   await call('refreshToken', { method: 'POST', url: '/users/token/refresh', payload: { refresh_token: 'not-a-refresh-token' } }, 401);
   await call('refreshToken', { method: 'POST', url: '/users/token/refresh', headers: jsonHeaders, payload: OVERSIZED }, 413);
@@ -124,7 +125,7 @@ test('every operation of the document answers as the document says, on success a
     headers: { ...auth, ...jsonHeaders },
     payload: payload ?? JSON.stringify({ current_password: current, new_password: 'Quiet-Harbour-73' }),
   });
-  await call('changePassword', change('Wrong-Guess-42'), 400);
+  await call('changePassword', change(WRONG_PASSWORD), 400);
   await call('changePassword', change(user.password, OVERSIZED), 413);
   await call('changePassword', change(user.password), 200);
   await call('logout', { method: 'POST', url: '/users/logout', headers: auth }, 204);
@@ -194,7 +195,7 @@ test('PUT /books/:id with no body is a 400 VALIDATION_FAILED, not a 500', async 
   const token = dataOf<{ token: string }>(
     await app.inject({ method: 'POST', url: '/users/login', payload: { email: user.email, password: user.password } }),
   ).token;
-  const response = await app.inject({ method: 'PUT', url: `/books/${randomUUID()}`, headers: { authorization: `Bearer ${token}` } });
+  const response = await app.inject({ method: 'PUT', url: `/books/${randomUUID()}`, headers: bearer(token) });
   assert.equal(response.statusCode, 400, response.body);
   assert.equal(errorOf(response).code, 'VALIDATION_FAILED');
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { DOCUMENT_FILE, defaultDocument } from '../scripts/openapi.js';
-import { buildTestApp, newUser } from './helpers/app.js';
+import { DOCUMENT_FILE, defaultDocument } from '../../scripts/openapi.js';
+import { buildTestApp, newUser } from '../helpers/app.js';
+import { bearer } from '../helpers/identity.js';
 
 interface Parameter {
   name: string;
@@ -50,7 +51,7 @@ test('no parameter with a default is documented as required, and the default sti
     const response = await app.inject({ method: 'POST', url: '/users/login', payload: { email: user.email, password: user.password } });
     token = response.json<{ data: { token: string } }>().data.token;
   }
-  const activity = await app.inject({ method: 'GET', url: '/users/activity', headers: { authorization: `Bearer ${token}` } });
+  const activity = await app.inject({ method: 'GET', url: '/users/activity', headers: bearer(token) });
   assert.equal(activity.statusCode, 200, activity.body);
   assert.equal(activity.json<{ data: unknown[] }>().data.length, 50);
 });
@@ -109,7 +110,7 @@ test('the register and change-password bodies state the password rule; servers c
 
 test('the statuses by route of docs/api.md are those of docs/openapi.json', async () => {
   const document = JSON.parse(await readFile(DOCUMENT_FILE, 'utf8')) as Document;
-  const reference = await readFile(new URL('../docs/api.md', import.meta.url), 'utf8');
+  const reference = await readFile(new URL('../../docs/api.md', import.meta.url), 'utf8');
   const section = reference.slice(reference.indexOf('## Statuses by route'));
   const table = new Map(
     [...section.matchAll(/^\| `(\w+ \S+)` \| ([^|]+) \|$/gm)].map(([, route, statuses]) => [route, statuses?.match(/\d{3}/g)]),

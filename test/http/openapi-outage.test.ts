@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import { buildTestApp, errorOf, multipart, signUp, testDatabase, withAuth } from './helpers/app.js';
-import { createBook, pathOf } from './helpers/books.js';
-import { failingDatabase } from './helpers/failing-database.js';
-import { jpeg } from './helpers/image-fixtures.js';
-import { contractChecker, type OpenApiDocument } from './helpers/openapi-contract.js';
+import { buildTestApp, errorOf, multipart, signUp, testDatabase, withAuth } from '../helpers/app.js';
+import { createBook, pathOf } from '../helpers/books.js';
+import { failingDatabase } from '../helpers/failing-database.js';
+import { jpeg } from '../helpers/image-fixtures.js';
+import { contractChecker, type OpenApiDocument } from '../helpers/openapi-contract.js';
 
 type Responses = Record<string, { description?: string }>;
 
