@@ -9,7 +9,6 @@ export const jwksRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = asy
   app.get(
     '/.well-known/jwks.json',
     {
-      config: { usesDatabase: false },
       schema: {
         tags: ['sessions'],
         operationId: 'getJwks',

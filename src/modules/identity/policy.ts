@@ -103,7 +103,9 @@ export function checkNewPassword(password: string, context: PasswordContext, fie
 /** checkPassword's rule in words, for the API document. */
 export const PASSWORD_RULES =
   `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, with an upper-case letter, a lower-case letter, a digit and a special ` +
-  'character, and not one of the 10,000 most common passwords or an obvious variant of one';
+  'character; not one of the 10,000 most common passwords or an obvious variant of one; and containing no word of ' +
+  `${MIN_CONTEXT_WORD} or more characters from the account's name or e-mail address, nor "${SERVICE_NAME}" ` +
+  '(look-alike digits and symbols read as letters)';
 
 // ------------------------------------------------------------------------------------- sessions --
 
