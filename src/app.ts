@@ -19,7 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { usersRoutes } from './routes/users.js';
-import { ErrorEnvelope } from './schemas/common.js';
+import { ErrorEnvelope, MAX_PATH_PARAM_LENGTH } from './schemas/common.js';
 import type { Config } from './config.js';
 import { createContainer, type ContainerDeps } from './container.js';
 
@@ -37,7 +37,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     genReqId: requestIdFor,
     trustProxy: config.trustProxy,
     bodyLimit: JSON_BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Created after the logger, which reports Redis outages; nothing to close yet if this fails.
   const container = await createContainer(config, { ...deps, log: app.log });
@@ -56,7 +56,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     registerErrorHandler(app, isDatabaseUnavailable);
     registerAuthentication(app, identity);
     await registerMultipart(app, books.coverPolicy.multipart);
-    await registerOpenApi(app);
+    await registerOpenApi(app, { publicUrl: config.publicUrl });
 
     app.get('/', { schema: { hide: true } }, () => ({ message: 'Bindery: see /docs for the API', data: null }));
     await app.register(healthRoutes, { isReady });

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Identity } from '../modules/identity/index.js';
 import { currentPrincipal } from '../plugins/authentication.js';
-import { errorResponses } from '../schemas/common.js';
 import { ActivityEnvelope, ActivityQuery } from '../schemas/sessions.js';
 import { presentActivity } from './presenters.js';
 
@@ -17,7 +16,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> =
         operationId: 'listActivity',
         summary: 'The caller’s security events, newest first',
         querystring: ActivityQuery,
-        response: { 200: ActivityEnvelope, ...errorResponses(400, 401) },
+        response: { 200: ActivityEnvelope },
       },
     },
     async (request) => {

@@ -20,7 +20,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = asy
         operationId: 'login',
         summary: 'Exchange email and password for an access token',
         body: LoginBody,
-        response: { 200: LoginEnvelope, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: LoginEnvelope, ...errorResponses('INVALID_CREDENTIALS', 'TOO_MANY_REQUESTS', 'SERVER_BUSY') },
       },
     },
     async (request) => {
@@ -40,7 +40,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = asy
         operationId: 'refreshToken',
         summary: 'Exchange a refresh token for a new pair (single use; reuse ends the session)',
         body: RefreshBody,
-        response: { 200: TokenPairEnvelope, ...errorResponses(400, 401, 415, 429) },
+        response: { 200: TokenPairEnvelope, ...errorResponses('INVALID_REFRESH_TOKEN', 'TOO_MANY_REQUESTS') },
       },
     },
     async (request) => {
@@ -61,7 +61,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = asy
         security,
         operationId: 'logout',
         summary: 'End the current session',
-        response: { 204: NoContent, ...errorResponses(401) },
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {

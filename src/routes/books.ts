@@ -44,7 +44,7 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         operationId: 'createBook',
         summary: 'Add a book with its cover (multipart/form-data)',
         consumes: ['multipart/form-data'],
-        response: { 201: BookEnvelope, ...errorResponses(400, 401, 409, 413, 415) },
+        response: { 201: BookEnvelope, ...errorResponses('COVER_REQUIRED', 'TITLE_TAKEN') },
       },
     },
     async (request, reply) => {
@@ -66,7 +66,7 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         operationId: 'listBooks',
         summary: 'The caller’s books, newest first, one page at a time',
         querystring: ListBooksQuery,
-        response: { 200: BookListEnvelope, ...errorResponses(400, 401) },
+        response: { 200: BookListEnvelope, ...errorResponses('INVALID_CURSOR') },
       },
     },
     async (request) => {
@@ -82,7 +82,10 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
 
   app.get(
     '/books/categories',
-    { schema: { tags, operationId: 'listCategories', summary: 'The categories a book can have', response: { 200: CategoriesEnvelope } } },
+    {
+      config: { usesDatabase: false },
+      schema: { tags, operationId: 'listCategories', summary: 'The categories a book can have', response: { 200: CategoriesEnvelope } },
+    },
     () => ({ message: 'Successfully retrieved categories', data: [...CATEGORIES] }),
   );
 
@@ -90,7 +93,13 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
     '/books/:id',
     {
       onRequest: app.authenticate,
-      schema: { tags, security, operationId: 'getBook', params: IdParams, response: { 200: BookEnvelope, ...errorResponses(401, 404) } },
+      schema: {
+        tags,
+        security,
+        operationId: 'getBook',
+        params: IdParams,
+        response: { 200: BookEnvelope, ...errorResponses('BOOK_NOT_FOUND') },
+      },
     },
     async (request) => {
       const book = await books.get(currentUser(request).id, request.params.id);
@@ -111,7 +120,7 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         params: IdParams,
         // Only JSON is validated here; a multipart body is read and validated by the handler.
         body: { content: { 'application/json': { schema: UpdateBookFields } } },
-        response: { 200: BookEnvelope, ...errorResponses(400, 401, 404, 409, 413, 415) },
+        response: { 200: BookEnvelope, ...errorResponses('BOOK_NOT_FOUND', 'TITLE_TAKEN') },
       },
     },
     async (request) => {
@@ -121,6 +130,9 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         const form = await readBookForm(request);
         fields = checkUpdateFields(form.fields);
         cover = form.cover;
+      } else if (request.body === undefined) {
+        // With no Content-Type, Fastify reads no body and the JSON schema above never runs.
+        throw AppError.validation([{ field: '(body)', message: 'must be a JSON object or a multipart form' }]);
       } else {
         fields = request.body as UpdateBookFields;
       }
@@ -139,7 +151,7 @@ export const booksRoutes: FastifyPluginAsyncTypebox<BooksRoutesOptions> = async 
         operationId: 'deleteBook',
         summary: 'Delete a book and its cover images',
         params: IdParams,
-        response: { 204: NoContent, ...errorResponses(401, 404) },
+        response: { 204: NoContent, ...errorResponses('BOOK_NOT_FOUND') },
       },
     },
     async (request, reply) => {

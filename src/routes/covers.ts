@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses } from '../schemas/common.js';
+import { MAX_PATH_PARAM_LENGTH, errorResponses } from '../schemas/common.js';
 import type { Library } from '../modules/library/index.js';
 import { COVERS_PATH } from './presenters.js';
 
@@ -15,8 +15,17 @@ export const coversRoutes: FastifyPluginAsyncTypebox<{ books: Library }> = async
         tags: ['books'],
         operationId: 'getCoverImage',
         summary: 'A cover rendition (public, by its unguessable URL)',
-        params: Type.Object({ file: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 200: Type.Unsafe({ description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } }), ...errorResponses(404) },
+        params: Type.Object({ file: Type.String({ maxLength: MAX_PATH_PARAM_LENGTH }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Unsafe({
+            description: 'The image',
+            headers: {
+              'Cache-Control': { type: 'string', enum: [IMMUTABLE], description: 'The URL changes with the cover: cache forever' },
+            },
+            content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+          }),
+          ...errorResponses('IMAGE_NOT_FOUND'),
+        },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,11 @@ export interface HealthRoutesOptions {
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { isReady }) => {
   app.get(
     '/healthz',
-    { logLevel: 'silent', schema: { tags, operationId: 'liveness', summary: 'The process is alive', response: { 200: Status } } },
+    {
+      logLevel: 'silent',
+      config: { usesDatabase: false },
+      schema: { tags, operationId: 'liveness', summary: 'The process is alive', response: { 200: Status } },
+    },
     () => ({ status: 'ok' }),
   );
 
@@ -23,7 +27,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       logLevel: 'silent',
-      schema: { tags, operationId: 'readiness', summary: 'The database answers and is migrated', response: { 200: Status, ...errorResponses(503) } },
+      schema: { tags, operationId: 'readiness', summary: 'The database answers and is migrated', response: { 200: Status, ...errorResponses('DATABASE_UNAVAILABLE') } },
     },
     async () => {
       let migrated: boolean;

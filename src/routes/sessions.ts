@@ -16,7 +16,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> =
     '/users/sessions',
     {
       onRequest: app.authenticate,
-      schema: { tags, security, operationId: 'listSessions', summary: 'The caller’s live sessions', response: { 200: SessionListEnvelope, ...errorResponses(401) } },
+      schema: { tags, security, operationId: 'listSessions', summary: 'The caller’s live sessions', response: { 200: SessionListEnvelope } },
     },
     async (request) => {
       const { user, sessionId } = currentPrincipal(request);
@@ -35,7 +35,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> =
         operationId: 'revokeSession',
         summary: 'End one of the caller’s sessions',
         params: IdParams,
-        response: { 204: NoContent, ...errorResponses(401, 404) },
+        response: { 204: NoContent, ...errorResponses('SESSION_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -53,7 +53,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> =
         security,
         operationId: 'revokeOtherSessions',
         summary: 'End every session of the caller but the current one',
-        response: { 204: NoContent, ...errorResponses(401) },
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {

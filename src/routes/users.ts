@@ -21,7 +21,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = as
         operationId: 'registerUser',
         summary: 'Create an account',
         body: RegisterBody,
-        response: { 201: UserEnvelope, ...errorResponses(400, 409, 413, 415, 429) },
+        response: { 201: UserEnvelope, ...errorResponses('EMAIL_TAKEN', 'TOO_MANY_REQUESTS', 'SERVER_BUSY') },
       },
     },
     async (request, reply) => {
@@ -34,7 +34,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = as
     '/users/',
     {
       onRequest: app.authenticate,
-      schema: { tags, security, operationId: 'getCurrentUser', summary: 'The caller’s profile', response: { 200: UserEnvelope, ...errorResponses(401) } },
+      schema: { tags, security, operationId: 'getCurrentUser', summary: 'The caller’s profile', response: { 200: UserEnvelope } },
     },
     (request) => ({ message: 'Successfully retrieved user profile', data: presentUser(currentUser(request)) }),
   );
@@ -49,7 +49,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = as
         operationId: 'updateCurrentUser',
         summary: 'Change the caller’s name',
         body: UpdateUserBody,
-        response: { 200: UserEnvelope, ...errorResponses(400, 401, 415) },
+        response: { 200: UserEnvelope },
       },
     },
     async (request) => {
@@ -67,7 +67,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = as
         security,
         operationId: 'disableCurrentUser',
         summary: 'Disable the caller’s account; its tokens stop working at once',
-        response: { 204: NoContent, ...errorResponses(401) },
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -87,7 +87,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> = as
         operationId: 'changePassword',
         summary: 'Change the password; every other session ends',
         body: ChangePasswordBody,
-        response: { 200: UserEnvelope, ...errorResponses(400, 401, 415, 429) },
+        response: { 200: UserEnvelope, ...errorResponses('INVALID_CURRENT_PASSWORD', 'TOO_MANY_REQUESTS', 'SERVER_BUSY') },
       },
     },
     async (request) => {

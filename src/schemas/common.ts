@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { ERRORS, type ErrorCode } from '../errors.js';
 
 export const FieldIssueSchema = Type.Object({ field: Type.String(), message: Type.String() });
 
@@ -21,11 +22,29 @@ export function envelope<T extends TSchema>(data: T) {
 
 export const NoContent = Type.Null({ description: 'No content' });
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+/**
+ * The router refuses a longer path parameter with 414 before any schema sees it (app.ts passes this as
+ * Fastify's `maxParamLength`), so the schemas state the same bound.
+ */
+export const MAX_PATH_PARAM_LENGTH = 100;
+
+export const IdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: MAX_PATH_PARAM_LENGTH }) },
+  { additionalProperties: false },
+);
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
-/** The error responses a route can give, referenced from the shared ErrorEnvelope schema. */
-export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorEnvelope')]));
+/** Where errorResponses() notes the codes of a status, for the OpenAPI plugin (Fastify ignores it). */
+export const ERROR_CODES_KEY = 'x-error-codes';
+
+/**
+ * The error responses of a route's own rules, by the catalog codes its handler can answer with, grouped
+ * by their status. Those that every route of its shape can give (a bearer route's 401, a body's 413, a
+ * database outage's 503…) are added to the document by plugins/openapi-responses.ts: do not list them.
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, listed]) => [status, Type.Ref('ErrorEnvelope', { [ERROR_CODES_KEY]: listed })]));
 }

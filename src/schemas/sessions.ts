@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, envelope } from './common.js';
+import { NewPassword } from './users.js';
 
 export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 export type RefreshBody = Static<typeof RefreshBody>;
@@ -22,7 +23,7 @@ export const Session = Type.Object({
 export type Session = Static<typeof Session>;
 
 export const ChangePasswordBody = Type.Object(
-  { current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: NewPassword },
   { additionalProperties: false },
 );
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;

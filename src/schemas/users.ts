@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { NAME_RULES, PASSWORD_RULES } from '../modules/identity/index.js';
 import { Timestamp, envelope } from './common.js';
 
 export const User = Type.Object(
@@ -13,11 +14,14 @@ export const User = Type.Object(
 export type User = Static<typeof User>;
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
-// Bounds here are the transport limits; the finer rules live in the users service.
-const Name = Type.String({ minLength: 1, maxLength: 100 });
+// Bounds here are the transport limits; the finer rules live in the identity policy, and the document
+// states them in words.
+const Name = Type.String({ minLength: 1, maxLength: 100, description: `${NAME_RULES}; at most 100 characters` });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
+/** A password being chosen: the identity policy's rules apply. */
+export const NewPassword = Type.String({ minLength: 1, maxLength: 1024, description: PASSWORD_RULES });
 
-export const RegisterBody = Type.Object({ name: Name, email: Email, password: Password }, { additionalProperties: false });
+export const RegisterBody = Type.Object({ name: Name, email: Email, password: NewPassword }, { additionalProperties: false });
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });

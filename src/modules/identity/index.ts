@@ -29,6 +29,7 @@ import { createUsersRepository } from './users-repository.js';
 export type { AuditEvent, AuditEventType, AuditObserver } from './audit-trail.js';
 export type { PublicJwk } from './keyring.js';
 export type { SessionSettings, ThrottleSettings } from './policy.js';
+export { NAME_RULES, PASSWORD_RULES } from './policy.js';
 export type { SessionRow as Session } from './sessions-repository.js';
 export type { FallbackLog as IdentityLog } from './throttle/fallback-throttle-store.js';
 export { RedisUnavailableError } from './throttle/redis-throttle-store.js';

@@ -29,6 +29,9 @@ export function checkName(name: string): FieldIssue[] {
   return [];
 }
 
+/** checkName's rule in words, for the API document. */
+export const NAME_RULES = `${MIN_WORDS} to ${MAX_WORDS} words of letters, which apostrophes, hyphens and periods may join; white space is trimmed and folded`;
+
 /** Emails are unique regardless of case: this is the key they are stored and compared by. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -96,6 +99,13 @@ export function checkPassword(password: string, context?: PasswordContext): stri
 export function checkNewPassword(password: string, context: PasswordContext, field = 'password'): FieldIssue[] {
   return checkPassword(password, context).map((message) => ({ field, message }));
 }
+
+/** checkPassword's rule in words, for the API document. */
+export const PASSWORD_RULES =
+  `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, with an upper-case letter, a lower-case letter, a digit and a special ` +
+  'character; not one of the 10,000 most common passwords or an obvious variant of one; and containing no word of ' +
+  `${MIN_CONTEXT_WORD} or more characters from the account's name or e-mail address, nor "${SERVICE_NAME}" ` +
+  '(look-alike digits and symbols read as letters)';
 
 // ------------------------------------------------------------------------------------- sessions --
 
