@@ -11,6 +11,7 @@ import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { trustProxyOption } from './plugins/trust-proxy.js';
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
 import { healthRoutes } from './routes/health.js';
@@ -35,7 +36,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
