@@ -9,6 +9,7 @@ import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
+import { registerNulByteGuard } from './plugins/nul-bytes.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
 import { trustProxyOption } from './plugins/trust-proxy.js';
@@ -54,6 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
     registerMethodNotAllowed(app);
     registerRequestContext(app);
+    registerNulByteGuard(app);
     registerErrorHandler(app, isDatabaseUnavailable);
     registerAuthentication(app, identity);
     await registerMultipart(app, config.maxCoverBytes);
