@@ -6,6 +6,7 @@ import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerHostCheck } from './plugins/host-check.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
@@ -55,6 +56,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
     registerMethodNotAllowed(app);
     registerRequestContext(app);
+    registerHostCheck(app);
     registerNulByteGuard(app);
     registerErrorHandler(app, isDatabaseUnavailable);
     registerAuthentication(app, identity);
