@@ -6,13 +6,14 @@ import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler } from './plugins/framework-errors.js';
 import { registerHostCheck } from './plugins/host-check.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerNulByteGuard } from './plugins/nul-bytes.js';
 import { registerOpenApi } from './plugins/openapi.js';
-import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { registerRequestContext, requestIdFor, responseHeaders } from './plugins/request-context.js';
 import { trustProxyOption } from './plugins/trust-proxy.js';
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
@@ -32,15 +33,20 @@ export interface AppDeps extends ContainerDeps {
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
+/** Path parameters as long as the schemas allow (ids up to 200 characters), so the schema is what refuses. */
+const MAX_PARAM_LENGTH = 200;
 
 /** The one app factory, shared by the server and the tests. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const headersFor = responseHeaders({ https: config.publicUrl?.startsWith('https://') === true });
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(headersFor),
+    clientErrorHandler: clientErrorHandler(headersFor),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Created after the logger, which reports Redis outages; nothing to close yet if this fails.
   const container = await createContainer(config, { ...deps, log: app.log });
@@ -55,7 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // First, so the hook also times the not-found handler. With metrics off there is no hook at all.
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
     registerMethodNotAllowed(app);
-    registerRequestContext(app);
+    registerRequestContext(app, headersFor);
     registerHostCheck(app);
     registerNulByteGuard(app);
     registerErrorHandler(app, isDatabaseUnavailable);

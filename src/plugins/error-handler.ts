@@ -24,6 +24,9 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorCode>> = {
   // A part declared application/json that is not JSON (406 from the plugin), and a body cut short.
   FST_INVALID_JSON_FIELD_ERROR: 'MALFORMED_MULTIPART',
   FST_MP_PREMATURE_CLOSE: 'MALFORMED_MULTIPART',
+  // Router refusals (given to plugins/framework-errors.ts, not to the error handler).
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 /** The 4xx status an error carries, as Fastify reads it (statusCode, else status); undefined for anything else. */
@@ -32,7 +35,7 @@ function clientStatus(error: FastifyError & { status?: unknown }): number | unde
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
 }
 
-function toAppError(error: FastifyError, isUnavailable: (error: unknown) => boolean): AppError {
+export function toAppError(error: FastifyError, isUnavailable: (error: unknown) => boolean): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) return AppError.validation(toFieldIssues(error.validation as never));
   const known = Object.hasOwn(FRAMEWORK_ERRORS, error.code) ? FRAMEWORK_ERRORS[error.code] : undefined;
