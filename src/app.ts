@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
+import { connectionOptions, registerConnectionLimits } from './plugins/connections.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { clientErrorHandler, frameworkErrorHandler } from './plugins/framework-errors.js';
 import { registerHostCheck } from './plugins/host-check.js';
@@ -44,6 +45,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     genReqId: requestIdFor,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
+    ...connectionOptions(config.http),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler(headersFor),
     clientErrorHandler: clientErrorHandler(headersFor),
@@ -60,11 +62,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   try {
     // First, so the hook also times the not-found handler. With metrics off there is no hook at all.
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
+    registerConnectionLimits(app, config.http);
     registerMethodNotAllowed(app);
     registerRequestContext(app, headersFor);
     registerHostCheck(app);
     registerNulByteGuard(app);
-    registerErrorHandler(app, isDatabaseUnavailable);
+    registerErrorHandler(app, { isDatabaseUnavailable });
     registerAuthentication(app, identity);
     await registerMultipart(app, config.maxCoverBytes);
     await registerOpenApi(app);

@@ -47,6 +47,16 @@ export function toAppError(error: FastifyError, isUnavailable: (error: unknown) 
   return new AppError('INTERNAL', { cause: error });
 }
 
+export interface ErrorHandlerOptions {
+  /** Recognises the driver's outage errors (the database layer's knowledge, given by the app): 503 with Retry-After. */
+  isDatabaseUnavailable: (error: unknown) => boolean;
+}
+
+/** The request's body stopped arriving because the client went away: nobody is left to answer. */
+function clientWentAway(request: FastifyRequest): boolean {
+  return !request.raw.complete && (request.raw.destroyed || request.raw.socket.destroyed);
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   if (error.headers) void reply.headers(error.headers);
   return reply.code(error.status).send({
@@ -59,14 +69,15 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   });
 }
 
-/**
- * The one place an error becomes a response: the envelope, a stable code, never internal text.
- * `isDatabaseUnavailable` recognises the driver's outage errors (the database layer's knowledge, given
- * by the app), which answer 503 with Retry-After.
- */
-export function registerErrorHandler(app: FastifyInstance, isDatabaseUnavailable: (error: unknown) => boolean): void {
+/** The one place an error becomes a response: the envelope, a stable code, never internal text. */
+export function registerErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error, isDatabaseUnavailable);
+    if (clientWentAway(request)) {
+      // Not a fault of ours, and routine on mobile networks: no error line, and no 500 in the metrics.
+      request.log.info({ code: error.code }, 'the client went away before its request had arrived');
+      return sendError(request, reply, new AppError('BAD_REQUEST'));
+    }
+    const appError = toAppError(error, options.isDatabaseUnavailable);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
