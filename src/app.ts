@@ -67,7 +67,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     registerRequestContext(app, headersFor);
     registerHostCheck(app);
     registerNulByteGuard(app);
-    registerErrorHandler(app, { isDatabaseUnavailable });
+    // A refused upload is read up to twice the cover limit, so its client gets to read the 413.
+    registerErrorHandler(app, { isDatabaseUnavailable, drainLimitBytes: 2 * config.maxCoverBytes });
     registerAuthentication(app, identity);
     await registerMultipart(app, config.maxCoverBytes);
     await registerOpenApi(app);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, reasonPhrase, type ErrorCode } from '../errors.js';
 import { toFieldIssues } from '../lib/validation.js';
+import { closeAfterDraining } from './lingering-close.js';
 
 /**
  * Fastify and plugin errors that have a code of ours more specific than their status, by their documented
@@ -50,6 +51,8 @@ export function toAppError(error: FastifyError, isUnavailable: (error: unknown) 
 export interface ErrorHandlerOptions {
   /** Recognises the driver's outage errors (the database layer's knowledge, given by the app): 503 with Retry-After. */
   isDatabaseUnavailable: (error: unknown) => boolean;
+  /** How much of a refused (413) body is read and thrown away so the client gets to read the answer. */
+  drainLimitBytes: number;
 }
 
 /** The request's body stopped arriving because the client went away: nobody is left to answer. */
@@ -57,8 +60,13 @@ function clientWentAway(request: FastifyRequest): boolean {
   return !request.raw.complete && (request.raw.destroyed || request.raw.socket.destroyed);
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, drainLimitBytes = 0) {
   if (error.headers) void reply.headers(error.headers);
+  // A body refused before it was read: the connection closes, gracefully, once the client has sent it.
+  if (error.status === 413) {
+    void reply.header('connection', 'close');
+    closeAfterDraining(request.raw, drainLimitBytes);
+  }
   return reply.code(error.status).send({
     message: error.message,
     data: null,
@@ -79,6 +87,6 @@ export function registerErrorHandler(app: FastifyInstance, options: ErrorHandler
     }
     const appError = toAppError(error, options.isDatabaseUnavailable);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(request, reply, appError);
+    return sendError(request, reply, appError, options.drainLimitBytes);
   });
 }
