@@ -159,6 +159,8 @@ export async function startBindery(options: BinderyOptions): Promise<ChildServer
       DATA_DIR: options.dataDir,
       DATABASE_URL: options.databaseUrl ?? '',
       SECRET_KEY: randomBytes(48).toString('base64url'),
+      // Production requires the public origin of image URLs; here it is the server's own address.
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       // Long enough that no token issued at the start of a full run expires before its end.
       ACCESS_TOKEN_TTL_SECONDS: '7200',
       // Scenarios 3 and 7 send hundreds of logins, many deliberately wrong, for one account from one

@@ -5,12 +5,17 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import { loggerOptions } from './lib/logger.js';
 import { coercingAjv, strictAjv } from './lib/validation.js';
 import { registerAuthentication } from './plugins/authentication.js';
+import { connectionOptions, registerConnectionLimits } from './plugins/connections.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler } from './plugins/framework-errors.js';
+import { registerHostCheck } from './plugins/host-check.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { registerMultipart } from './plugins/multipart.js';
+import { registerNulByteGuard } from './plugins/nul-bytes.js';
 import { registerOpenApi } from './plugins/openapi.js';
-import { registerRequestContext, requestIdFor } from './plugins/request-context.js';
+import { registerRequestContext, requestIdFor, responseHeaders } from './plugins/request-context.js';
+import { trustProxyOption } from './plugins/trust-proxy.js';
 import { booksRoutes } from './routes/books.js';
 import { coversRoutes } from './routes/covers.js';
 import { healthRoutes } from './routes/health.js';
@@ -32,12 +37,16 @@ const JSON_BODY_LIMIT = 64 * 1024;
 
 /** The one app factory, shared by the server and the tests. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const headersFor = responseHeaders({ https: config.publicUrl?.startsWith('https://') === true });
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.logLevel, deps.logger),
     genReqId: requestIdFor,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: JSON_BODY_LIMIT,
+    ...connectionOptions(config.http),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(headersFor),
+    clientErrorHandler: clientErrorHandler(headersFor),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Created after the logger, which reports Redis outages; nothing to close yet if this fails.
   const container = await createContainer(config, { ...deps, log: app.log });
@@ -51,9 +60,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   try {
     // First, so the hook also times the not-found handler. With metrics off there is no hook at all.
     if (deps.metrics) registerHttpMetrics(app, deps.metrics);
+    registerConnectionLimits(app, config.http);
     registerMethodNotAllowed(app);
-    registerRequestContext(app);
-    registerErrorHandler(app, isDatabaseUnavailable);
+    registerRequestContext(app, headersFor);
+    registerHostCheck(app);
+    registerNulByteGuard(app);
+    // A refused upload is read up to twice the cover limit, so its client gets to read the 413.
+    registerErrorHandler(app, { isDatabaseUnavailable, drainLimitBytes: 2 * config.maxCoverBytes });
     registerAuthentication(app, identity);
     await registerMultipart(app, books.coverPolicy.multipart);
     await registerOpenApi(app, { publicUrl: config.publicUrl });

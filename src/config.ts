@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { type Env, parseEnvironment, readEnvironment } from './config/env-schema.js';
 import { ConfigError } from './config/config-error.js';
 import { checkGivenSecret, resolveSecretKey } from './config/secret-key.js';
+import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.js';
 import type { SessionSettings, ThrottleSettings } from './modules/identity/index.js';
 
 export { ConfigError };
+export type { TrustProxy };
 export { isStrongSecret } from './config/secret-key.js';
 
 export interface Config {
@@ -21,8 +23,16 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** SECRET_KEY, or outside production the one generated into DATA_DIR/secret-key. */
   readonly secretKey: string;
+  /** The public origin of image URLs; required in production, where the Host header is not trusted for it. */
   readonly publicUrl: string | undefined;
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
+  /** Limits on each connection and request, against stalled and slow clients (see plugins/connections.ts). */
+  readonly http: {
+    readonly idleTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly maxConnections: number;
+  };
   readonly accessTokenTtlSeconds: number;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
@@ -65,8 +75,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (values.METRICS_PORT !== undefined && values.METRICS_PORT !== 0 && values.METRICS_PORT === values.PORT) {
     throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
   }
+  // Node refuses a headers timeout longer than the request timeout.
+  if (values.HEADERS_TIMEOUT_SECONDS > values.REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError('Invalid configuration: HEADERS_TIMEOUT_SECONDS must not be longer than REQUEST_TIMEOUT_SECONDS');
+  }
+  const trustProxy = parseTrustProxy(values.TRUST_PROXY);
   const dataDir = resolve(cwd, values.DATA_DIR);
   const secretKey = resolveSecretKey(values.SECRET_KEY, values.NODE_ENV === 'production', dataDir);
+  // Without it, image URLs would be built from the request's Host header, which any client chooses.
+  if (values.NODE_ENV === 'production' && values.PUBLIC_URL === undefined) {
+    throw new ConfigError('Invalid configuration: PUBLIC_URL is required when NODE_ENV=production (the public origin of image URLs)');
+  }
   return deepFreeze({
     env: values.NODE_ENV,
     host: values.HOST,
@@ -78,7 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     redisKeyPrefix: values.REDIS_KEY_PREFIX,
     secretKey,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
-    trustProxy: values.TRUST_PROXY,
+    trustProxy,
+    http: {
+      idleTimeoutMs: values.REQUEST_IDLE_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: values.REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: values.HEADERS_TIMEOUT_SECONDS * 1000,
+      maxConnections: values.MAX_CONNECTIONS,
+    },
     accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
     jwtIssuer: values.JWT_ISSUER,
     jwtAudience: values.JWT_AUDIENCE,

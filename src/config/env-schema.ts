@@ -19,7 +19,8 @@ export const EnvSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'bindery:' }),
   SECRET_KEY: Type.Optional(Type.String()),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  // true, false, a hop count or a list of addresses and CIDRs: read by config/trust-proxy.ts.
+  TRUST_PROXY: Type.String({ default: 'false' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'bindery' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'bindery' }),
@@ -36,6 +37,12 @@ export const EnvSchema = Type.Object({
   PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   DATABASE_QUERY_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  // A request that sends nothing for this long while its headers or body are awaited is closed.
+  REQUEST_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  // The whole request (headers and body) must arrive within this: long enough for a 10 MiB cover on a slow link.
+  REQUEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+  HEADERS_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
+  MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1024 }),
   MAX_COVER_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_COVER_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
   // Unset: no metrics at all. They are never served on the public port, so they cannot be public by accident.

@@ -35,10 +35,35 @@ export function toFieldIssues(errors: readonly ErrorObject[]): FieldIssue[] {
   return errors.map((error) => ({ field: fieldOf(error), message: messageOf(error) }));
 }
 
+const NUL = '\u0000';
+
+/**
+ * Every string in `value` (an object, an array, a string) that holds a NUL character, by field path.
+ * NUL is refused in every text that comes in: PostgreSQL cannot store it in text and fails the query,
+ * and no name, title, search or id of ours has a use for it. Iterative, so a deeply nested body
+ * cannot exhaust the stack.
+ */
+export function nulByteIssues(value: unknown): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const pending: [unknown, string][] = [[value, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, path] = next;
+    if (typeof item === 'string') {
+      if (item.includes(NUL)) issues.push({ field: path || '(body)', message: 'must not contain a NUL character' });
+    } else if (typeof item === 'object' && item !== null) {
+      // Pushed last to first, so fields are reported in their order.
+      for (const [key, inner] of Object.entries(item).reverse()) pending.push([inner, path ? `${path}.${key}` : key]);
+    }
+  }
+  return issues;
+}
+
 /** Compiles a schema once and returns a guard that throws VALIDATION_FAILED with field details. */
 export function compileGuard<T>(schema: TSchema, ajv: Ajv = coercingAjv): (value: unknown) => T {
   const validate = ajv.compile(schema);
   return (value) => {
+    const nulBytes = nulByteIssues(value);
+    if (nulBytes.length > 0) throw AppError.validation(nulBytes);
     if (!validate(value)) throw AppError.validation(toFieldIssues(validate.errors ?? []));
     return value as T;
   };

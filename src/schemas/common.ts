@@ -26,7 +26,7 @@ export const NoContent = Type.Null({ description: 'No content' });
  * The router refuses a longer path parameter with 414 before any schema sees it (app.ts passes this as
  * Fastify's `maxParamLength`), so the schemas state the same bound.
  */
-export const MAX_PATH_PARAM_LENGTH = 100;
+export const MAX_PATH_PARAM_LENGTH = 200;
 
 export const IdParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: MAX_PATH_PARAM_LENGTH }) },

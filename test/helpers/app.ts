@@ -17,9 +17,9 @@ export const testPasswords = createArgon2Hasher({ memoryCost: 1024, timeCost: 1,
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-/** The config of a test app: loaded like production's, then `overrides`, frozen again. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET }, '/nonexistent');
+/** The config of a test app: loaded like production's (with `env` on top), then `overrides`, frozen again. */
+export function testConfig(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Config {
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET, ...env }, '/nonexistent');
   return Object.freeze({ ...base, ...overrides });
 }
 

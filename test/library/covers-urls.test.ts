@@ -173,9 +173,12 @@ test('image URLs are public but unguessable: anything but the exact file name is
     `${prefix}..%2F..%2Fetc%2Fpasswd`,
     `${prefix}%2e%2e%2f%2e%2e%2fetc%2fpasswd`,
     `${prefix}..%2F..%2Fpackage.json`,
-    `${prefix}${coverId}-thumbnail.${extension}%00.png`,
   ];
   for (const url of misses) assertImageNotFound(await app.inject({ method: 'GET', url }), url);
+  // A NUL in the name is refused before any lookup, as in every path parameter (issue 9).
+  const nul = await app.inject({ method: 'GET', url: `${prefix}${coverId}-thumbnail.${extension}%00.png` });
+  assert.equal(nul.statusCode, 400, nul.body);
+  assert.equal(nul.json<{ code: string }>().code, 'VALIDATION_FAILED');
 
   // An unencoded ../ is resolved away before routing; whatever it hits, it is a 404 in the envelope.
   const traversal = await app.inject({ method: 'GET', url: `${prefix}../../etc/passwd` });

@@ -58,7 +58,7 @@ test('loadConfig: environment strings become typed values; empty strings count a
   assert.equal(config.databaseUrl, 'postgresql://bindery@db.internal:5432/bindery');
   assert.equal(config.secretKey, STRONG_SECRET);
   assert.equal(config.publicUrl, 'https://books.example.com');
-  assert.equal(config.trustProxy, true);
+  assert.equal(config.trustProxy, 1, 'true is one trusted proxy hop');
   assert.equal(config.accessTokenTtlSeconds, 3600);
   assert.equal(config.jwtIssuer, 'https://books.example.com');
   assert.equal(config.jwtAudience, 'bindery-api');
@@ -75,7 +75,7 @@ test('loadConfig: NODE_ENV=production without SECRET_KEY throws a ConfigError na
   const cwd = tempDir(t);
   assertConfigError(() => loadConfig({ NODE_ENV: 'production' }, cwd), 'SECRET_KEY');
   assertConfigError(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: '' }, cwd), 'SECRET_KEY');
-  assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: STRONG_SECRET }, cwd).secretKey, STRONG_SECRET);
+  assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: STRONG_SECRET, PUBLIC_URL: 'https://books.example.com' }, cwd).secretKey, STRONG_SECRET);
 });
 
 test('loadConfig: a weak SECRET_KEY throws, in any environment, and the message never holds the value', (t) => {

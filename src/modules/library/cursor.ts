@@ -17,7 +17,8 @@ export function decodeCursor(text: string): BookCursor {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2) {
       const [createdAt, id] = value as unknown[];
-      if (typeof createdAt === 'string' && typeof id === 'string' && ISO_TIMESTAMP.test(createdAt)) {
+      // A NUL is no id of ours, and PostgreSQL fails a query that carries one (issue 9).
+      if (typeof createdAt === 'string' && typeof id === 'string' && ISO_TIMESTAMP.test(createdAt) && !id.includes('\u0000')) {
         return { createdAt, id };
       }
     }
