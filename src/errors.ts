@@ -12,6 +12,7 @@ export const ERRORS = {
   COVER_REQUIRED: { status: 400, message: 'A cover_image file is required' },
   INVALID_IMAGE: { status: 400, message: 'The cover image could not be decoded' },
   IMAGE_TOO_MANY_PIXELS: { status: 400, message: 'The cover image has too many pixels' },
+  IMAGE_TOO_COMPLEX: { status: 400, message: 'The cover image has too many scans to decode' },
   UNSUPPORTED_IMAGE_TYPE: { status: 415, message: 'The cover image must be a JPEG, PNG, WebP or GIF' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type of the request is not supported' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },

@@ -11,6 +11,7 @@
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, ResizeOptions, Sharp, SharpOptions } from 'sharp';
 import { AppError } from '../errors.js';
+import { countJpegScans } from './jpeg-scans.js';
 
 export interface Rendition {
   bytes: Buffer;
@@ -41,15 +42,23 @@ export interface ImageLimits {
   renditionSides: Record<RenditionName, number>;
   /** Recognised formats outside this list are refused like unknown ones. */
   formats: readonly ImageFormat[];
+  /**
+   * Scans (SOS markers) a JPEG may have: the decoder walks every block once per scan, so a large
+   * progressive frame with hundreds of scans costs seconds of a core while passing every other check.
+   */
+  maxJpegScans: number;
 }
 
 /**
  * Only for a caller that gives no limits, i.e. this port's own tests. The app always passes every
  * limit from the library's policy (src/modules/library/policy.ts), where the real values live.
  */
-const UNSPECIFIED: ImageLimits = { maxPixels: 40_000_000, renditionSides: { thumbnail: 150, display: 600 }, formats: IMAGE_FORMATS };
+const UNSPECIFIED: ImageLimits = { maxPixels: 40_000_000, renditionSides: { thumbnail: 150, display: 600 }, formats: IMAGE_FORMATS, maxJpegScans: 64 };
 
-/** A cover should take milliseconds; anything this slow is hostile (e.g. a scan-bomb JPEG). */
+/**
+ * A cover should take milliseconds; anything this slow is hostile. Only a backstop: libvips checks it
+ * between stages, so a scan bomb ran 14 to 37 s before it acted (hence maxJpegScans, checked first).
+ */
 const DECODE_TIMEOUT_SECONDS = 10;
 
 /**
@@ -128,7 +137,7 @@ async function readHeader(input: Buffer): Promise<Metadata> {
 }
 
 export function createImageProcessor(limits: Partial<ImageLimits> = {}): ImageProcessor {
-  const { maxPixels, renditionSides, formats } = { ...UNSPECIFIED, ...limits };
+  const { maxPixels, renditionSides, formats, maxJpegScans } = { ...UNSPECIFIED, ...limits };
   const decodeSide = Math.max(renditionSides.thumbnail, renditionSides.display);
   // Uploads are never read twice: libvips' operation cache would only hold decoded covers in memory.
   sharp.cache(false);
@@ -140,6 +149,10 @@ export function createImageProcessor(limits: Partial<ImageLimits> = {}): ImagePr
   async function processCover(input: Buffer): Promise<ProcessedCover> {
     const sniffed = sniffFormat(input);
     if (sniffed === undefined || !formats.includes(sniffed)) throw new AppError('UNSUPPORTED_IMAGE_TYPE');
+    // Before libvips sees the file at all: counting is one linear pass over bytes already in memory.
+    if (sniffed === 'jpeg' && countJpegScans(input, maxJpegScans) > maxJpegScans) {
+      throw new AppError('IMAGE_TOO_COMPLEX', { message: `The cover image is a JPEG of more than ${maxJpegScans} scans, too many to decode` });
+    }
 
     const header = await readHeader(input);
     // sharp sniffs independently; if it disagrees with the signature, trust neither.

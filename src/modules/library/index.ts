@@ -24,6 +24,7 @@ export { createDatabaseCoverStore } from './database-cover-store.js';
 export {
   CATEGORIES,
   DESCRIPTION_MAX_LENGTH,
+  MAX_JPEG_SCANS,
   PAGE_SIZE,
   RENDITION_SIDES,
   SEARCH_MAX_LENGTH,
