@@ -38,14 +38,16 @@ export function compare(before: Report, after: Report): string {
     const a = was.figure.median / scale(was);
     const b = now.figure.median / scale(now);
     const change = a !== 0 ? ((b - a) / Math.abs(a)) * 100 : Number.NaN;
-    const overlap = now.figure.min / scale(now) <= was.figure.max / scale(was) && was.figure.min / scale(was) <= now.figure.max / scale(now);
+    const overlap =
+      now.figure.min / scale(now) <= was.figure.max / scale(was) && was.figure.min / scale(was) <= now.figure.max / scale(now);
     const verdict = was.figure.runs.length < 2 || now.figure.runs.length < 2 ? 'one run: no verdict' : overlap ? 'within noise' : 'changed';
     lines.push(
       `| ${now.scenario} | ${now.metric} | ${formatValue(was.figure.median, was.unit)} | ${formatValue(now.figure.median, now.unit)} | ${Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${change.toFixed(1)}%` : 'n/a'} | ${onRatio ? 'ratio to reference' : 'figure'} | ${verdict} |`,
     );
   }
   for (const was of before.rows) {
-    if (!after.rows.some((r) => key(r) === key(was))) lines.push(`| ${was.scenario} | ${was.metric} | ${formatValue(was.figure.median, was.unit)} | | | | gone |`);
+    if (!after.rows.some((r) => key(r) === key(was)))
+      lines.push(`| ${was.scenario} | ${was.metric} | ${formatValue(was.figure.median, was.unit)} | | | | gone |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -142,7 +142,8 @@ export function rawUpload(base: string, token: string, totalBytes: number, chunk
     // EPIPE or ECONNRESET once the server has closed: the 'close' that follows settles it.
     socket.on('error', () => undefined);
 
-    const frame = (data: Buffer): Buffer[] => (chunked ? [Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')] : [data]);
+    const frame = (data: Buffer): Buffer[] =>
+      chunked ? [Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')] : [data];
     const write = async (data: Buffer) => {
       for (const piece of frame(data)) {
         if (stopped || socket.destroyed) return;

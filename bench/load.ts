@@ -65,7 +65,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       : undefined;
 
     // Bounded in time whatever the server does: autocannon stops itself, this is the backstop.
-    const limitMs = spec.amount !== undefined ? spec.seconds * 1000 : spec.seconds * 1000 + REQUEST_TIMEOUT_SECONDS * 1000 + WATCHDOG_SLACK_MS;
+    const limitMs =
+      spec.amount !== undefined ? spec.seconds * 1000 : spec.seconds * 1000 + REQUEST_TIMEOUT_SECONDS * 1000 + WATCHDOG_SLACK_MS;
     const watchdog = setTimeout(() => instance.stop(), limitMs);
     const instance = autocannon(
       {

@@ -48,7 +48,10 @@ export function summarise(profile: CpuProfile, top = 25): string {
   }
   const table = (title: string, entries: Map<string, number>) => {
     const rows = [...entries].sort((a, b) => b[1] - a[1]).slice(0, top);
-    return [`${title} (of ${(total / 1000).toFixed(1)} s sampled)`, ...rows.map(([k, ms]) => `${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`)].join('\n');
+    return [
+      `${title} (of ${(total / 1000).toFixed(1)} s sampled)`,
+      ...rows.map(([k, ms]) => `${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`),
+    ].join('\n');
   };
   return `${table('Self time by package or file', byOwner)}\n\n${table('Self time by function', byFunction)}\n`;
 }

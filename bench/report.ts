@@ -65,7 +65,17 @@ export function row(scenario: string, metric: string, unit: Unit, runs: readonly
   const ratio = options.ratioRuns ? median(options.ratioRuns) : reference && reference.value > 0 ? fig.median / reference.value : undefined;
   const target = options.target ? { ...options.target, text: options.target.text ?? targetText(options.target, unit) } : undefined;
   const met = target ? judge(target, target.on === 'ratio' ? ratio : fig.median) : null;
-  return { scenario, metric, unit, figure: fig, ...(reference ? { reference } : {}), ...(ratio !== undefined ? { ratio } : {}), ...(target ? { target } : {}), met, ...(options.note ? { note: options.note } : {}) };
+  return {
+    scenario,
+    metric,
+    unit,
+    figure: fig,
+    ...(reference ? { reference } : {}),
+    ...(ratio !== undefined ? { ratio } : {}),
+    ...(target ? { target } : {}),
+    met,
+    ...(options.note ? { note: options.note } : {}),
+  };
 }
 
 /** The same row against a new value of its reference: ratio and verdict recomputed. */
@@ -110,7 +120,8 @@ export function formatValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';
   // Ratios keep three significant digits, so 0.499× does not print as a "met" 0.50×.
   if (unit === '×' && Math.abs(value) < 100) return `${value.toPrecision(3)}×`;
-  const digits = unit === '%' || unit === '×' ? 0 : unit === 'MB' || unit === 'KB' ? 1 : Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const digits =
+    unit === '%' || unit === '×' ? 0 : unit === 'MB' || unit === 'KB' ? 1 : Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const text = value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return unit === '×' ? `${text}×` : unit === '%' ? `${text}%` : `${text} ${unit}`;
 }

@@ -33,7 +33,15 @@ import { parseSettings, USAGE, UsageError, type Settings } from './settings.js';
  * Run order, not table order: memory-hungry scenarios last, so the idle and scenario-1 RSS readings
  * are not inflated by what uploads and password storms left behind.
  */
-const SCENARIOS: Scenario[] = [usersScenario, booksScenario, growthScenario, stormScenario, loginTimingScenario, uploadScenario, badActorsScenario];
+const SCENARIOS: Scenario[] = [
+  usersScenario,
+  booksScenario,
+  growthScenario,
+  stormScenario,
+  loginTimingScenario,
+  uploadScenario,
+  badActorsScenario,
+];
 
 const started = performance.now();
 const startLoad = loadavg()[0] ?? 0;
@@ -54,7 +62,9 @@ function build(): void {
 
 function autocannonVersion(): string {
   // Resolved as Node resolves the package, wherever node_modules is (a parent folder, a workspace root).
-  const manifest = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('autocannon/package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('autocannon/package.json'), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 

@@ -17,8 +17,42 @@ import { CATEGORIES, coverPolicy, createLibrary, type ImportedBook } from '../sr
 export const SEARCH_TERM = 'zephyr';
 const SEARCH_HITS = 10;
 
-const ADJECTIVES = ['Silent', 'Crimson', 'Hidden', 'Golden', 'Broken', 'Distant', 'Quiet', 'Burning', 'Frozen', 'Wandering', 'Secret', 'Endless', 'Bitter', 'Gentle', 'Hollow', 'Luminous'];
-const NOUNS = ['River', 'Garden', 'Kingdom', 'Harbour', 'Letter', 'Mountain', 'Orchard', 'Lantern', 'Compass', 'Meadow', 'Tower', 'Voyage', 'Archive', 'Forest', 'Mirror', 'Island'];
+const ADJECTIVES = [
+  'Silent',
+  'Crimson',
+  'Hidden',
+  'Golden',
+  'Broken',
+  'Distant',
+  'Quiet',
+  'Burning',
+  'Frozen',
+  'Wandering',
+  'Secret',
+  'Endless',
+  'Bitter',
+  'Gentle',
+  'Hollow',
+  'Luminous',
+];
+const NOUNS = [
+  'River',
+  'Garden',
+  'Kingdom',
+  'Harbour',
+  'Letter',
+  'Mountain',
+  'Orchard',
+  'Lantern',
+  'Compass',
+  'Meadow',
+  'Tower',
+  'Voyage',
+  'Archive',
+  'Forest',
+  'Mirror',
+  'Island',
+];
 
 /** Books per import, i.e. per transaction: few commits (SQLite runs synchronous=FULL), bounded statements. */
 const IMPORT_BATCH = 2_000;
@@ -32,7 +66,9 @@ export interface Library {
 
 /** One small cover, rendered by the real image port; each book still gets renditions of its own. */
 async function tinyCover(policy: ReturnType<typeof coverPolicy>): Promise<ProcessedCover> {
-  const jpeg = await sharp({ create: { width: 40, height: 60, channels: 3, background: { r: 120, g: 60, b: 40 } } }).jpeg({ quality: 60 }).toBuffer();
+  const jpeg = await sharp({ create: { width: 40, height: 60, channels: 3, background: { r: 120, g: 60, b: 40 } } })
+    .jpeg({ quality: 60 })
+    .toBuffer();
   return createImageProcessor(policy.image).process(jpeg);
 }
 
@@ -49,7 +85,13 @@ export async function seedLibrary(database: Database, userId: string, size: numb
   // The server's defaults: the bench runs it without MAX_COVER_* settings (nor a .env: see servers.ts).
   const policy = coverPolicy(loadConfig({}, '/nonexistent'));
   const cover = await tinyCover(policy);
-  const library = createLibrary({ db: database.db, dialect: database.dialect, coverPolicy: policy, images: createImageProcessor(policy.image), clock: systemClock });
+  const library = createLibrary({
+    db: database.db,
+    dialect: database.dialect,
+    coverPolicy: policy,
+    images: createImageProcessor(policy.image),
+    clock: systemClock,
+  });
   const bookIds: string[] = [];
   for (let offset = 0; offset < size; offset += IMPORT_BATCH) {
     const entries: ImportedBook[] = [];
@@ -57,7 +99,13 @@ export async function seedLibrary(database: Database, userId: string, size: numb
       const category = CATEGORIES[i % CATEGORIES.length] ?? 'science';
       // One second apart, oldest first: the first page is the newest 20, as for a real reader.
       const createdAt = new Date(startMs + i * 1000).toISOString();
-      entries.push({ title: titleFor(i, size), description: `A ${category} book, number ${i + 1} of a benchmark library.`, category, createdAt, cover });
+      entries.push({
+        title: titleFor(i, size),
+        description: `A ${category} book, number ${i + 1} of a benchmark library.`,
+        category,
+        createdAt,
+        cover,
+      });
     }
     const books = await library.importBooks(userId, entries);
     bookIds.push(...books.map((book) => book.id));

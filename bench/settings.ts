@@ -68,7 +68,10 @@ export function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv = 
   if (values.server !== 'dist' && values.server !== 'tsx') throw new UsageError(`--server must be dist or tsx, not ${values.server}`);
 
   const only = new Set<ScenarioId>();
-  for (const name of (values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of (values.only ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!(SCENARIO_IDS as readonly string[]).includes(name)) throw new UsageError(`unknown scenario in --only: ${name}`);
     only.add(name as ScenarioId);
   }

@@ -8,7 +8,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return ['Usage: bindery <command> [options]', '', 'Commands:', ...lines, '', 'Run `bindery <command> --help` for its options.'].join('\n');
+  return ['Usage: bindery <command> [options]', '', 'Commands:', ...lines, '', 'Run `bindery <command> --help` for its options.'].join(
+    '\n',
+  );
 }
 
 const processIo: CliIo = {

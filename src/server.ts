@@ -53,14 +53,21 @@ export async function startServer(): Promise<FastifyInstance> {
 export function describeStartupError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof RedisUnavailableError) return `Bindery failed to start: ${error.message}`;
-  const { code, message = String(error), address, port, variable = 'PORT' } = error as {
+  const {
+    code,
+    message = String(error),
+    address,
+    port,
+    variable = 'PORT',
+  } = error as {
     code?: string;
     message?: string;
     address?: string;
     port?: number;
     variable?: string;
   };
-  if (code === 'EADDRINUSE') return `Bindery failed to start: port ${port ?? ''} on ${address ?? 'this host'} is already in use (set ${variable})`;
+  if (code === 'EADDRINUSE')
+    return `Bindery failed to start: port ${port ?? ''} on ${address ?? 'this host'} is already in use (set ${variable})`;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /timeout exceeded when trying to connect/.test(message)) {
     return `Bindery failed to start: cannot reach the database (${message}); check DATABASE_URL`;
   }

@@ -107,23 +107,61 @@ export const badActorsScenario: Scenario = {
       const isBomb = c === cases[0];
       const isDeclared = c === cases[1];
       rows.push(
-        row(TITLE, `${c.label}: time to refuse`, 'ms', runs.map((r) => r.ms), {
-          reference: bare(reference, 'singleP50'),
-          ...(isBomb ? { target: { on: 'median', op: '<', value: 100 } as const } : {}),
-        }),
-        row(TITLE, `${c.label}: RSS before`, 'MB', runs.map((r) => r.beforeMb)),
-        row(TITLE, `${c.label}: RSS after`, 'MB', runs.map((r) => r.afterMb)),
-        row(TITLE, `${c.label}: peak RSS growth`, 'MB', runs.map((r) => r.peakMb - r.beforeMb), {
-          ...(isBomb ? { target: { on: 'median', op: '<', value: 50 } as const } : {}),
-        }),
+        row(
+          TITLE,
+          `${c.label}: time to refuse`,
+          'ms',
+          runs.map((r) => r.ms),
+          {
+            reference: bare(reference, 'singleP50'),
+            ...(isBomb ? { target: { on: 'median', op: '<', value: 100 } as const } : {}),
+          },
+        ),
+        row(
+          TITLE,
+          `${c.label}: RSS before`,
+          'MB',
+          runs.map((r) => r.beforeMb),
+        ),
+        row(
+          TITLE,
+          `${c.label}: RSS after`,
+          'MB',
+          runs.map((r) => r.afterMb),
+        ),
+        row(
+          TITLE,
+          `${c.label}: peak RSS growth`,
+          'MB',
+          runs.map((r) => r.peakMb - r.beforeMb),
+          {
+            ...(isBomb ? { target: { on: 'median', op: '<', value: 50 } as const } : {}),
+          },
+        ),
       );
       if (c.large) {
         rows.push(
-          row(TITLE, `${c.label}: read by the server`, 'MB', runs.map((r) => r.readMb), {
-            ...(isDeclared ? { target: { on: 'median', op: '<', value: 1, text: '< 1 MB of 11 (not read in full)' } as const } : {}),
-          }),
-          row(TITLE, `${c.label}: sent by the client before the answer`, 'MB', runs.map((r) => r.sentMb)),
-          row(TITLE, `${c.label}: client read the 413 (else: connection reset)`, '%', runs.map((r) => r.answeredPct)),
+          row(
+            TITLE,
+            `${c.label}: read by the server`,
+            'MB',
+            runs.map((r) => r.readMb),
+            {
+              ...(isDeclared ? { target: { on: 'median', op: '<', value: 1, text: '< 1 MB of 11 (not read in full)' } as const } : {}),
+            },
+          ),
+          row(
+            TITLE,
+            `${c.label}: sent by the client before the answer`,
+            'MB',
+            runs.map((r) => r.sentMb),
+          ),
+          row(
+            TITLE,
+            `${c.label}: client read the 413 (else: connection reset)`,
+            '%',
+            runs.map((r) => r.answeredPct),
+          ),
         );
       }
     }

@@ -28,18 +28,47 @@ export const booksScenario: Scenario = {
       const runs = await warmThenRun(plan, async (seconds) => {
         // Each run is paired with a bare run just before it, so both see the machine in the same state.
         const ref = await pairedBareRun(bareServer, seconds);
-        const result = await runLoad({ url: bindery.url, path: load.path, ...(load.nextPath ? { nextPath: load.nextPath } : {}), headers, connections: 50, seconds, expectStatus: 200 });
+        const result = await runLoad({
+          url: bindery.url,
+          path: load.path,
+          ...(load.nextPath ? { nextPath: load.nextPath } : {}),
+          headers,
+          connections: 50,
+          seconds,
+          expectStatus: 200,
+        });
         assertHealthy(result, load.label);
         return { ...result, ref };
       });
       const paired = (pick: (r: LoadResult) => number) => ({
         reference: { label: 'bare, paired', value: median(runs.map((r) => pick(r.ref))) },
-        ratioRuns: pairwiseRatio(runs.map(pick), runs.map((r) => pick(r.ref))),
+        ratioRuns: pairwiseRatio(
+          runs.map(pick),
+          runs.map((r) => pick(r.ref)),
+        ),
       });
       rows.push(
-        row(TITLE, `${load.label} throughput`, 'req/s', runs.map((r) => r.rps), { ...paired((r) => r.rps), target: { on: 'ratio', op: '>=', value: share } }),
-        row(TITLE, `${load.label} p50`, 'ms', runs.map((r) => r.p50), paired((r) => r.p50)),
-        row(TITLE, `${load.label} p99`, 'ms', runs.map((r) => r.p99), paired((r) => r.p99)),
+        row(
+          TITLE,
+          `${load.label} throughput`,
+          'req/s',
+          runs.map((r) => r.rps),
+          { ...paired((r) => r.rps), target: { on: 'ratio', op: '>=', value: share } },
+        ),
+        row(
+          TITLE,
+          `${load.label} p50`,
+          'ms',
+          runs.map((r) => r.p50),
+          paired((r) => r.p50),
+        ),
+        row(
+          TITLE,
+          `${load.label} p99`,
+          'ms',
+          runs.map((r) => r.p99),
+          paired((r) => r.p99),
+        ),
       );
     }
     return rows;

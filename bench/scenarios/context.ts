@@ -29,7 +29,11 @@ export type GetReferenceKey = 'rps' | 'p50' | 'p99' | 'peakRssMb' | 'singleP50' 
  * A row's reference to one of those figures: the value now, and the key by which the harness
  * rebases the row once the end-of-run measurement is in.
  */
-export function bare(reference: Reference, key: GetReferenceKey, label = key.startsWith('single') ? 'bare 1 conn' : key === 'peakRssMb' ? 'bare peak' : 'bare') {
+export function bare(
+  reference: Reference,
+  key: GetReferenceKey,
+  label = key.startsWith('single') ? 'bare 1 conn' : key === 'peakRssMb' ? 'bare peak' : 'bare',
+) {
   return { label, value: reference[key], key };
 }
 
@@ -80,5 +84,7 @@ export const STORM_CONNECTIONS = 50;
  * connection, about what 10 s at the 150/s target would hold; quick: one wave.
  */
 export function stormAmounts(quick: boolean): { warmup: number; perRun: number } {
-  return quick ? { warmup: STORM_CONNECTIONS / 2, perRun: STORM_CONNECTIONS } : { warmup: STORM_CONNECTIONS, perRun: STORM_CONNECTIONS * 8 };
+  return quick
+    ? { warmup: STORM_CONNECTIONS / 2, perRun: STORM_CONNECTIONS }
+    : { warmup: STORM_CONNECTIONS, perRun: STORM_CONNECTIONS * 8 };
 }

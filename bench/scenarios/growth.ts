@@ -42,12 +42,24 @@ export const growthScenario: Scenario = {
       const smallP50 = runs.map((r) => r.small.p50);
       const largeP50 = runs.map((r) => r.large.p50);
       rows.push(
-        row(TITLE, `${query.label}, ${small.size.toLocaleString('en-US')} books: throughput`, 'req/s', runs.map((r) => r.small.rps), {
-          reference: bare(reference, 'rps'),
-        }),
-        row(TITLE, `${query.label}, ${large.size.toLocaleString('en-US')} books: throughput`, 'req/s', runs.map((r) => r.large.rps), {
-          reference: bare(reference, 'rps'),
-        }),
+        row(
+          TITLE,
+          `${query.label}, ${small.size.toLocaleString('en-US')} books: throughput`,
+          'req/s',
+          runs.map((r) => r.small.rps),
+          {
+            reference: bare(reference, 'rps'),
+          },
+        ),
+        row(
+          TITLE,
+          `${query.label}, ${large.size.toLocaleString('en-US')} books: throughput`,
+          'req/s',
+          runs.map((r) => r.large.rps),
+          {
+            reference: bare(reference, 'rps'),
+          },
+        ),
         row(TITLE, `${query.label}, ${small.size.toLocaleString('en-US')} books: p50`, 'ms', smallP50),
         row(TITLE, `${query.label}, ${large.size.toLocaleString('en-US')} books: p50`, 'ms', largeP50),
         row(TITLE, `${query.label}: growth of p50, ${sizes}`, '×', pairwiseRatio(largeP50, smallP50), {

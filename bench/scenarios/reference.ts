@@ -99,8 +99,18 @@ export async function measureReference(
     });
     uploads[connections] = { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)) };
     rows.push(
-      row(REFERENCE_TITLE, `1 MB multipart received, ${connections} conn: req/s`, 'req/s', runs.map((r) => r.rps)),
-      row(REFERENCE_TITLE, `1 MB multipart received, ${connections} conn: p50`, 'ms', runs.map((r) => r.p50)),
+      row(
+        REFERENCE_TITLE,
+        `1 MB multipart received, ${connections} conn: req/s`,
+        'req/s',
+        runs.map((r) => r.rps),
+      ),
+      row(
+        REFERENCE_TITLE,
+        `1 MB multipart received, ${connections} conn: p50`,
+        'ms',
+        runs.map((r) => r.p50),
+      ),
     );
   }
 
@@ -124,8 +134,18 @@ export async function measureReference(
     () => waitForIdle(bare.pid),
   );
   rows.push(
-    row(REFERENCE_TITLE, `argon2id verify (OWASP), ${STORM_CONNECTIONS} conn: req/s`, 'req/s', logins.map((r) => r.rps)),
-    row(REFERENCE_TITLE, `argon2id verify (OWASP), ${STORM_CONNECTIONS} conn: p50`, 'ms', logins.map((r) => r.p50)),
+    row(
+      REFERENCE_TITLE,
+      `argon2id verify (OWASP), ${STORM_CONNECTIONS} conn: req/s`,
+      'req/s',
+      logins.map((r) => r.rps),
+    ),
+    row(
+      REFERENCE_TITLE,
+      `argon2id verify (OWASP), ${STORM_CONNECTIONS} conn: p50`,
+      'ms',
+      logins.map((r) => r.p50),
+    ),
     row(REFERENCE_TITLE, 'idle RSS', 'MB', [idleRssMb]),
   );
 
@@ -149,19 +169,47 @@ export function combineGet(
   const all: GetRuns = { get50: [...start.get50, ...(end?.get50 ?? [])], single: [...start.single, ...(end?.single ?? [])] };
   const when = end ? ' (start and end)' : '';
   const rows = [
-    row(REFERENCE_TITLE, `GET small JSON, 50 conn: req/s${when}`, 'req/s', all.get50.map((r) => r.rps)),
-    row(REFERENCE_TITLE, `GET small JSON, 50 conn: p50${when}`, 'ms', all.get50.map((r) => r.p50)),
-    row(REFERENCE_TITLE, `GET small JSON, 50 conn: p99${when}`, 'ms', all.get50.map((r) => r.p99)),
-    row(REFERENCE_TITLE, `GET small JSON, 1 conn: p50${when}`, 'ms', all.single.map((r) => r.p50)),
-    row(REFERENCE_TITLE, `GET small JSON, 1 conn: p99${when}`, 'ms', all.single.map((r) => r.p99)),
+    row(
+      REFERENCE_TITLE,
+      `GET small JSON, 50 conn: req/s${when}`,
+      'req/s',
+      all.get50.map((r) => r.rps),
+    ),
+    row(
+      REFERENCE_TITLE,
+      `GET small JSON, 50 conn: p50${when}`,
+      'ms',
+      all.get50.map((r) => r.p50),
+    ),
+    row(
+      REFERENCE_TITLE,
+      `GET small JSON, 50 conn: p99${when}`,
+      'ms',
+      all.get50.map((r) => r.p99),
+    ),
+    row(
+      REFERENCE_TITLE,
+      `GET small JSON, 1 conn: p50${when}`,
+      'ms',
+      all.single.map((r) => r.p50),
+    ),
+    row(
+      REFERENCE_TITLE,
+      `GET small JSON, 1 conn: p99${when}`,
+      'ms',
+      all.single.map((r) => r.p99),
+    ),
     // At the start only: by the end the bare server has also received uploads and hashed passwords.
-    row(REFERENCE_TITLE, 'peak RSS at 50 conn', 'MB', start.get50.map((r) => r.peakMb)),
+    row(
+      REFERENCE_TITLE,
+      'peak RSS at 50 conn',
+      'MB',
+      start.get50.map((r) => r.peakMb),
+    ),
   ];
   if (end) {
     const drift = median(end.get50.map((r) => r.rps)) / median(start.get50.map((r) => r.rps));
-    rows.push(
-      row(REFERENCE_TITLE, 'drift: GET req/s at end ÷ at start', '×', [drift], { note: 'the machine’s speed during the run' }),
-    );
+    rows.push(row(REFERENCE_TITLE, 'drift: GET req/s at end ÷ at start', '×', [drift], { note: 'the machine’s speed during the run' }));
     return { figures: { ...getFigures(all), peakRssMb: getFigures(start).peakRssMb }, rows, drift };
   }
   return { figures: getFigures(start), rows, drift: undefined };

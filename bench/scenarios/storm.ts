@@ -68,19 +68,49 @@ export const stormScenario: Scenario = {
       () => waitForIdle(bindery.pid),
     );
     return [
-      row(TITLE, 'logins/s', 'req/s', runs.map((r) => r.logins.rps), {
-        reference: { label: 'bare + argon2', value: reference.login.rps },
-        target: { on: 'median', op: '>=', value: 150 },
-      }),
-      row(TITLE, 'login p50', 'ms', runs.map((r) => r.logins.p50), { reference: { label: 'bare + argon2', value: reference.login.p50 } }),
-      row(TITLE, `GET /users/ p50 meanwhile (${PROBE_RATE} req/s)`, 'ms', runs.map((r) => r.probe.p50), {
-        reference: bare(reference, 'singleP50'),
-      }),
-      row(TITLE, `GET /users/ p99 meanwhile (${PROBE_RATE} req/s)`, 'ms', runs.map((r) => r.probe.p99), {
-        reference: bare(reference, 'singleP99'),
-        target: { on: 'median', op: '<', value: 20 },
-      }),
-      row(TITLE, 'peak RSS', 'MB', runs.map((r) => r.peakMb), { reference: bare(reference, 'peakRssMb') }),
+      row(
+        TITLE,
+        'logins/s',
+        'req/s',
+        runs.map((r) => r.logins.rps),
+        {
+          reference: { label: 'bare + argon2', value: reference.login.rps },
+          target: { on: 'median', op: '>=', value: 150 },
+        },
+      ),
+      row(
+        TITLE,
+        'login p50',
+        'ms',
+        runs.map((r) => r.logins.p50),
+        { reference: { label: 'bare + argon2', value: reference.login.p50 } },
+      ),
+      row(
+        TITLE,
+        `GET /users/ p50 meanwhile (${PROBE_RATE} req/s)`,
+        'ms',
+        runs.map((r) => r.probe.p50),
+        {
+          reference: bare(reference, 'singleP50'),
+        },
+      ),
+      row(
+        TITLE,
+        `GET /users/ p99 meanwhile (${PROBE_RATE} req/s)`,
+        'ms',
+        runs.map((r) => r.probe.p99),
+        {
+          reference: bare(reference, 'singleP99'),
+          target: { on: 'median', op: '<', value: 20 },
+        },
+      ),
+      row(
+        TITLE,
+        'peak RSS',
+        'MB',
+        runs.map((r) => r.peakMb),
+        { reference: bare(reference, 'peakRssMb') },
+      ),
     ];
   },
 };

@@ -35,36 +35,58 @@ export const uploadScenario: Scenario = {
 
     const rows: Row[] = [];
     for (const connections of UPLOAD_CONNECTIONS) {
-      const runs = await warmThenRun(slowPlan(plan), async (seconds) => {
-        const { result, peakMb } = await peakRssDuring(bindery.pid, () =>
-          runLoad({
-            url: bindery.url,
-            path: '/books/',
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-            nextBody,
-            connections,
-            seconds,
-            expectStatus: 201,
-          }),
-        );
-        assertHealthy(result, `upload at ${connections} connections`);
-        return { ...result, peakMb };
-      }, () => waitForIdle(bindery.pid));
+      const runs = await warmThenRun(
+        slowPlan(plan),
+        async (seconds) => {
+          const { result, peakMb } = await peakRssDuring(bindery.pid, () =>
+            runLoad({
+              url: bindery.url,
+              path: '/books/',
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+              nextBody,
+              connections,
+              seconds,
+              expectStatus: 201,
+            }),
+          );
+          assertHealthy(result, `upload at ${connections} connections`);
+          return { ...result, peakMb };
+        },
+        () => waitForIdle(bindery.pid),
+      );
       const received = reference.upload[connections];
       rows.push(
-        row(TITLE, `${connections} conn: uploads/s`, 'req/s', runs.map((r) => r.rps), {
-          reference: { label: 'bare receive', value: received.rps },
-          ...(connections === 8 ? { target: { on: 'median', op: '>=', value: 60 } as const } : {}),
-        }),
-        row(TITLE, `${connections} conn: p50`, 'ms', runs.map((r) => r.p50), {
-          reference: { label: 'bare receive', value: received.p50 },
-          ...(connections === 1 ? { target: { on: 'median', op: '<', value: 40 } as const } : {}),
-        }),
-        row(TITLE, `${connections} conn: peak RSS`, 'MB', runs.map((r) => r.peakMb), {
-          reference: bare(reference, 'peakRssMb'),
-          target: { on: 'median', op: '<', value: 300 },
-        }),
+        row(
+          TITLE,
+          `${connections} conn: uploads/s`,
+          'req/s',
+          runs.map((r) => r.rps),
+          {
+            reference: { label: 'bare receive', value: received.rps },
+            ...(connections === 8 ? { target: { on: 'median', op: '>=', value: 60 } as const } : {}),
+          },
+        ),
+        row(
+          TITLE,
+          `${connections} conn: p50`,
+          'ms',
+          runs.map((r) => r.p50),
+          {
+            reference: { label: 'bare receive', value: received.p50 },
+            ...(connections === 1 ? { target: { on: 'median', op: '<', value: 40 } as const } : {}),
+          },
+        ),
+        row(
+          TITLE,
+          `${connections} conn: peak RSS`,
+          'MB',
+          runs.map((r) => r.peakMb),
+          {
+            reference: bare(reference, 'peakRssMb'),
+            target: { on: 'median', op: '<', value: 300 },
+          },
+        ),
       );
     }
     return rows;

@@ -21,27 +21,61 @@ export const usersScenario: Scenario = {
       // Each run is paired with a bare run just before it, so both see the machine in the same state.
       const ref = await pairedBareRun(bareServer, seconds);
       const { result, peakMb } = await peakRssDuring(bindery.pid, () =>
-        runLoad({ url: bindery.url, path: '/users/', headers: { authorization: `Bearer ${token}` }, connections: 50, seconds, expectStatus: 200 }),
+        runLoad({
+          url: bindery.url,
+          path: '/users/',
+          headers: { authorization: `Bearer ${token}` },
+          connections: 50,
+          seconds,
+          expectStatus: 200,
+        }),
       );
       assertHealthy(result, 'GET /users/');
       return { ...result, peakMb, ref };
     });
     const paired = (pick: (r: LoadResult) => number) => ({
       reference: { label: 'bare, paired', value: median(runs.map((r) => pick(r.ref))) },
-      ratioRuns: pairwiseRatio(runs.map(pick), runs.map((r) => pick(r.ref))),
+      ratioRuns: pairwiseRatio(
+        runs.map(pick),
+        runs.map((r) => pick(r.ref)),
+      ),
     });
     return [
-      row(TITLE, 'throughput', 'req/s', runs.map((r) => r.rps), { ...paired((r) => r.rps), target: { on: 'ratio', op: '>=', value: 0.5 } }),
-      row(TITLE, 'p50', 'ms', runs.map((r) => r.p50), paired((r) => r.p50)),
-      row(TITLE, 'p99', 'ms', runs.map((r) => r.p99), paired((r) => r.p99)),
+      row(
+        TITLE,
+        'throughput',
+        'req/s',
+        runs.map((r) => r.rps),
+        { ...paired((r) => r.rps), target: { on: 'ratio', op: '>=', value: 0.5 } },
+      ),
+      row(
+        TITLE,
+        'p50',
+        'ms',
+        runs.map((r) => r.p50),
+        paired((r) => r.p50),
+      ),
+      row(
+        TITLE,
+        'p99',
+        'ms',
+        runs.map((r) => r.p99),
+        paired((r) => r.p99),
+      ),
       row(TITLE, 'idle RSS (before load)', 'MB', [idle], {
         reference: { label: 'bare idle', value: reference.idleRssMb },
         target: { on: 'median', op: '<', value: 150 },
       }),
-      row(TITLE, 'peak RSS during load', 'MB', runs.map((r) => r.peakMb), {
-        reference: bare(reference, 'peakRssMb'),
-        target: { on: 'median', op: '<', value: 250 },
-      }),
+      row(
+        TITLE,
+        'peak RSS during load',
+        'MB',
+        runs.map((r) => r.peakMb),
+        {
+          reference: bare(reference, 'peakRssMb'),
+          target: { on: 'median', op: '<', value: 250 },
+        },
+      ),
     ];
   },
 };

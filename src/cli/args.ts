@@ -7,7 +7,8 @@ export class UsageError extends Error {
 /** Parses `--name value` options of one command, refusing anything it does not know. */
 export function parseOptions<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
+      .values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -23,5 +24,7 @@ export async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('pipe the password on standard input, e.g. `printf %s "$PW" | bindery user:create …`');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

@@ -42,7 +42,7 @@ export async function migrateToLatest(database: Database): Promise<void> {
       await migrateOnce(database);
       return;
     } catch (error) {
-      const code = (error as { code?: unknown }).code ?? ((error as { cause?: { code?: unknown } }).cause?.code);
+      const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
       if (typeof code !== 'string' || !CATALOG_RACE_CODES.has(code) || attempt >= ATTEMPTS) throw error;
     }
   }

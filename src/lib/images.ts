@@ -53,7 +53,12 @@ export interface ImageLimits {
  * Only for a caller that gives no limits, i.e. this port's own tests. The app always passes every
  * limit from the library's policy (src/modules/library/policy.ts), where the real values live.
  */
-const UNSPECIFIED: ImageLimits = { maxPixels: 40_000_000, renditionSides: { thumbnail: 150, display: 600 }, formats: IMAGE_FORMATS, maxJpegScans: 64 };
+const UNSPECIFIED: ImageLimits = {
+  maxPixels: 40_000_000,
+  renditionSides: { thumbnail: 150, display: 600 },
+  formats: IMAGE_FORMATS,
+  maxJpegScans: 64,
+};
 
 /**
  * A cover should take milliseconds; anything this slow is hostile. Only a backstop: libvips checks it
@@ -151,7 +156,9 @@ export function createImageProcessor(limits: Partial<ImageLimits> = {}): ImagePr
     if (sniffed === undefined || !formats.includes(sniffed)) throw new AppError('UNSUPPORTED_IMAGE_TYPE');
     // Before libvips sees the file at all: counting is one linear pass over bytes already in memory.
     if (sniffed === 'jpeg' && countJpegScans(input, maxJpegScans) > maxJpegScans) {
-      throw new AppError('IMAGE_TOO_COMPLEX', { message: `The cover image is a JPEG of more than ${maxJpegScans} scans, too many to decode` });
+      throw new AppError('IMAGE_TOO_COMPLEX', {
+        message: `The cover image is a JPEG of more than ${maxJpegScans} scans, too many to decode`,
+      });
     }
 
     const header = await readHeader(input);

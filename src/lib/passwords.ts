@@ -32,7 +32,10 @@ export interface HashingLimits {
  * hashing to `concurrency` threads (by default one core fewer than the machine has), so reads
  * stay fast while logins queue.
  */
-export function createArgon2Hasher(params: Argon2Params = OWASP_ARGON2, limits: HashingLimits = { concurrency: Infinity, maxWaiting: 0 }): PasswordHasher {
+export function createArgon2Hasher(
+  params: Argon2Params = OWASP_ARGON2,
+  limits: HashingLimits = { concurrency: Infinity, maxWaiting: 0 },
+): PasswordHasher {
   const options = { algorithm: ARGON2ID, ...params };
   const gate = createGate(limits.concurrency, limits.maxWaiting);
   async function gated<T>(task: () => Promise<T>): Promise<T> {

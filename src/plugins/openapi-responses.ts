@@ -33,7 +33,15 @@ const SHAPE_CODES = {
   /** Any body: JSON only (or multipart on upload routes), at most the JSON body limit, with a sane Content-Length. */
   body: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
   /** A cover upload: the form, the image checks, the per-user upload limit and the bound on image work. */
-  upload: ['MALFORMED_MULTIPART', 'INVALID_IMAGE', 'IMAGE_TOO_MANY_PIXELS', 'IMAGE_TOO_COMPLEX', 'UNSUPPORTED_IMAGE_TYPE', 'TOO_MANY_REQUESTS', 'SERVER_BUSY'],
+  upload: [
+    'MALFORMED_MULTIPART',
+    'INVALID_IMAGE',
+    'IMAGE_TOO_MANY_PIXELS',
+    'IMAGE_TOO_COMPLEX',
+    'UNSUPPORTED_IMAGE_TYPE',
+    'TOO_MANY_REQUESTS',
+    'SERVER_BUSY',
+  ],
 } as const satisfies Record<string, readonly ErrorCode[]>;
 
 const CATALOG_ORDER = Object.keys(ERRORS) as ErrorCode[];

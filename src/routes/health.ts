@@ -27,7 +27,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       logLevel: 'silent',
-      schema: { tags, operationId: 'readiness', summary: 'The database answers and is migrated', response: { 200: Status, ...errorResponses('DATABASE_UNAVAILABLE') } },
+      schema: {
+        tags,
+        operationId: 'readiness',
+        summary: 'The database answers and is migrated',
+        response: { 200: Status, ...errorResponses('DATABASE_UNAVAILABLE') },
+      },
     },
     async () => {
       let migrated: boolean;

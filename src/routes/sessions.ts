@@ -16,7 +16,13 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ identity: Identity }> =
     '/users/sessions',
     {
       onRequest: app.authenticate,
-      schema: { tags, security, operationId: 'listSessions', summary: 'The caller’s live sessions', response: { 200: SessionListEnvelope } },
+      schema: {
+        tags,
+        security,
+        operationId: 'listSessions',
+        summary: 'The caller’s live sessions',
+        response: { 200: SessionListEnvelope },
+      },
     },
     async (request) => {
       const { user, sessionId } = currentPrincipal(request);

@@ -17,22 +17,20 @@ const Title = Type.String({ minLength: TITLE_LENGTH.min, maxLength: TITLE_LENGTH
 const Description = Type.String({ maxLength: DESCRIPTION_MAX_LENGTH });
 const { thumbnail, display } = RENDITION_SIDES;
 
-export const Book = Type.Object(
-  {
-    _id: Type.String(),
-    title: Type.String(),
-    description: Type.String(),
-    category: CategorySchema,
-    image_url: Type.String({ description: `The thumbnail (fits ${thumbnail}×${thumbnail})` }),
-    images: Type.Object({
-      thumbnail: Type.String({ description: `Fits inside ${thumbnail}×${thumbnail}` }),
-      display: Type.String({ description: `Longest side ${display} px` }),
-    }),
-    user_id: Type.String(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  },
-);
+export const Book = Type.Object({
+  _id: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  category: CategorySchema,
+  image_url: Type.String({ description: `The thumbnail (fits ${thumbnail}×${thumbnail})` }),
+  images: Type.Object({
+    thumbnail: Type.String({ description: `Fits inside ${thumbnail}×${thumbnail}` }),
+    display: Type.String({ description: `Longest side ${display} px` }),
+  }),
+  user_id: Type.String(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
 export type Book = Static<typeof Book>;
 
 /** The text fields of a new book; the cover arrives as the multipart file `cover_image`. */

@@ -2,15 +2,13 @@ import { Type, type Static } from 'typebox';
 import { NAME_RULES, PASSWORD_RULES } from '../modules/identity/index.js';
 import { Timestamp, envelope } from './common.js';
 
-export const User = Type.Object(
-  {
-    _id: Type.String(),
-    name: Type.String(),
-    email: Type.String({ format: 'email' }),
-    active: Type.Boolean(),
-    created_at: Timestamp,
-  },
-);
+export const User = Type.Object({
+  _id: Type.String(),
+  name: Type.String(),
+  email: Type.String({ format: 'email' }),
+  active: Type.Boolean(),
+  created_at: Timestamp,
+});
 export type User = Static<typeof User>;
 
 const Email = Type.String({ format: 'email', maxLength: 254 });

@@ -43,7 +43,9 @@ test('parallel GET /books/:id mixing owners, strangers and unknown ids: each get
     { session: bob, id: 'not-a-uuid', expected: undefined },
   ];
   const repeated = [...cases, ...cases, ...cases];
-  const responses = await Promise.all(repeated.map(({ session, id }) => app.inject({ method: 'GET', url: `/books/${id}`, headers: session.auth })));
+  const responses = await Promise.all(
+    repeated.map(({ session, id }) => app.inject({ method: 'GET', url: `/books/${id}`, headers: session.auth })),
+  );
   for (const [index, response] of responses.entries()) {
     const { expected } = repeated[index]!;
     if (expected) {

@@ -136,7 +136,14 @@ export function withAuth(session: Session, body: Pick<InjectOptions, 'payload' |
 
 /** Asserts the error envelope shape and returns it. */
 export function errorOf(response: Response) {
-  return response.json<{ message: string; data: null; error: string; code: string; request_id: string; details?: { field: string; message: string }[] }>();
+  return response.json<{
+    message: string;
+    data: null;
+    error: string;
+    code: string;
+    request_id: string;
+    details?: { field: string; message: string }[];
+  }>();
 }
 
 /**

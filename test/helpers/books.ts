@@ -31,7 +31,11 @@ export async function postBook(app: FastifyInstance, session: Session, fields: R
 }
 
 /** Creates a book and returns it, failing loudly if the API refuses. */
-export async function createBook(app: FastifyInstance, session: Session, fields: Record<string, string | FilePart> = {}): Promise<BookData> {
+export async function createBook(
+  app: FastifyInstance,
+  session: Session,
+  fields: Record<string, string | FilePart> = {},
+): Promise<BookData> {
   const response = await postBook(app, session, fields);
   if (response.statusCode !== 201) throw new Error(`create book failed: ${response.statusCode} ${response.body}`);
   return response.json<{ data: BookData }>().data;

@@ -25,7 +25,8 @@ export async function assertNothingStored(database: Database, context = ''): Pro
 export async function coverRowsByBook(database: Database): Promise<Map<string, { coverId: string; rendition: string }[]>> {
   const rows = await database.db.selectFrom('cover_images').select(['book_id', 'cover_id', 'rendition']).execute();
   const byBook = new Map<string, { coverId: string; rendition: string }[]>();
-  for (const row of rows) byBook.set(row.book_id, [...(byBook.get(row.book_id) ?? []), { coverId: row.cover_id, rendition: row.rendition }]);
+  for (const row of rows)
+    byBook.set(row.book_id, [...(byBook.get(row.book_id) ?? []), { coverId: row.cover_id, rendition: row.rendition }]);
   return byBook;
 }
 
@@ -33,11 +34,18 @@ export async function coverRowsByBook(database: Database): Promise<Map<string, {
 export async function assertTwoCoverRowsPerBook(database: Database, context: string): Promise<void> {
   const books = await database.db.selectFrom('books').select(['id', 'cover_id']).execute();
   const byBook = await coverRowsByBook(database);
-  assert.deepEqual([...byBook.keys()].sort(), books.map((book) => book.id).sort(), `${context}: cover rows belong to exactly the existing books`);
+  assert.deepEqual(
+    [...byBook.keys()].sort(),
+    books.map((book) => book.id).sort(),
+    `${context}: cover rows belong to exactly the existing books`,
+  );
   for (const book of books) {
     const rows = byBook.get(book.id) ?? [];
     assert.deepEqual(rows.map((row) => row.rendition).sort(), ['display', 'thumbnail'], `${context}: renditions of ${book.id}`);
-    assert.ok(rows.every((row) => row.coverId === book.cover_id), `${context}: rows of ${book.id} are its current cover`);
+    assert.ok(
+      rows.every((row) => row.coverId === book.cover_id),
+      `${context}: rows of ${book.id} are its current cover`,
+    );
   }
   assert.equal(await countRows(database, 'cover_images'), 2 * books.length, `${context}: two rows per book`);
 }
@@ -123,7 +131,10 @@ export async function assertServedRendition(
   const height = meta.height ?? 0;
   assert.ok(Math.max(width, height) <= side, `${label}: ${width}x${height} fits inside ${side}x${side}`);
   const want = fitted(input.width, input.height, side);
-  assert.ok(Math.abs(width - want.width) <= 1 && Math.abs(height - want.height) <= 1, `${label}: ${width}x${height}, expected about ${want.width}x${want.height}`);
+  assert.ok(
+    Math.abs(width - want.width) <= 1 && Math.abs(height - want.height) <= 1,
+    `${label}: ${width}x${height}, expected about ${want.width}x${want.height}`,
+  );
   assert.equal(await hasExif(response.rawPayload), false, `${label}: no EXIF`);
   return { bytes: response.rawPayload, width, height, hasAlpha: meta.hasAlpha === true, pages: meta.pages ?? 1 };
 }

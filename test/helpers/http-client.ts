@@ -36,7 +36,8 @@ export async function call(
     response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     bytes = Buffer.from(await response.arrayBuffer());
   } catch (error) {
-    if ((error as { name?: string }).name === 'TimeoutError') throw new Error(`${method} ${path}: no answer within ${timeoutMs} ms`, { cause: error });
+    if ((error as { name?: string }).name === 'TimeoutError')
+      throw new Error(`${method} ${path}: no answer within ${timeoutMs} ms`, { cause: error });
     throw error;
   }
   return {

@@ -57,8 +57,17 @@ export interface Login extends Pair, Session {
 }
 
 /** One login (and only a login: no registration), which must succeed. */
-export async function login(app: FastifyInstance, account: Pick<Account, 'email' | 'password'>, headers: Record<string, string> = {}): Promise<Login> {
-  const response = await app.inject({ method: 'POST', url: '/users/login', headers, payload: { email: account.email, password: account.password } });
+export async function login(
+  app: FastifyInstance,
+  account: Pick<Account, 'email' | 'password'>,
+  headers: Record<string, string> = {},
+): Promise<Login> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/users/login',
+    headers,
+    payload: { email: account.email, password: account.password },
+  });
   assert.equal(response.statusCode, 200, `login: ${response.body}`);
   const data = json<{ data: Session['user'] & { token: string; refresh_token: string } }>(response).data;
   return {

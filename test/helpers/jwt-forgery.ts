@@ -37,7 +37,12 @@ export async function serverKey(database: Database) {
   const rows = await database.db.selectFrom('signing_keys').selectAll().execute();
   assert.equal(rows.length, 1, 'one signing key');
   const row = rows[0]!;
-  return { kid: row.kid, publicPem: row.public_key, publicKey: createPublicKey(row.public_key), privateKey: unseal(row.private_key_encrypted) };
+  return {
+    kid: row.kid,
+    publicPem: row.public_key,
+    publicKey: createPublicKey(row.public_key),
+    privateKey: unseal(row.private_key_encrypted),
+  };
 }
 
 /** The private key of `kid`, read back from the database and unsealed with the test SECRET_KEY. */

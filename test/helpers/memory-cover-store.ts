@@ -5,7 +5,9 @@ import type { CoverStore, CoverToStore } from '../../src/modules/library/index.j
  * A cover store that is not the database: what an object-store adapter would be, in memory. The
  * hooks let a test make a call fail, or act between two steps of an upload.
  */
-export function memoryCoverStore(hooks: { afterPut?: (covers: readonly CoverToStore[]) => Promise<void>; failDeletes?: () => boolean } = {}) {
+export function memoryCoverStore(
+  hooks: { afterPut?: (covers: readonly CoverToStore[]) => Promise<void>; failDeletes?: () => boolean } = {},
+) {
   const objects = new Map<string, { bytes: Buffer; contentType: string }>();
   const store: CoverStore = {
     async put(covers) {
@@ -18,7 +20,9 @@ export function memoryCoverStore(hooks: { afterPut?: (covers: readonly CoverToSt
     },
     read(coverId, rendition) {
       const object = objects.get(`${coverId}/${rendition}`);
-      return Promise.resolve(object && { stream: Readable.from([object.bytes]), contentType: object.contentType, contentLength: object.bytes.length });
+      return Promise.resolve(
+        object && { stream: Readable.from([object.bytes]), contentType: object.contentType, contentLength: object.bytes.length },
+      );
     },
     delete(coverIds) {
       if (hooks.failDeletes?.()) return Promise.reject(new Error('the object store is unreachable'));

@@ -71,8 +71,10 @@ async function asPostgres(command: string, args: string[]): Promise<void> {
  */
 export async function startPgCluster(t: TestContext): Promise<PgCluster> {
   // Not a skip: CI runs as root on a machine with these binaries, so their absence is a broken setup.
-  if (userInfo().uid !== 0) throw new Error(`a private PostgreSQL cluster needs root (to run initdb as ${OS_USER}); running as uid ${userInfo().uid}`);
-  if (!existsSync(join(PG_BIN, 'initdb'))) throw new Error(`PostgreSQL server binaries not found in ${PG_BIN} (install postgresql-15 or set PG_BIN)`);
+  if (userInfo().uid !== 0)
+    throw new Error(`a private PostgreSQL cluster needs root (to run initdb as ${OS_USER}); running as uid ${userInfo().uid}`);
+  if (!existsSync(join(PG_BIN, 'initdb')))
+    throw new Error(`PostgreSQL server binaries not found in ${PG_BIN} (install postgresql-15 or set PG_BIN)`);
 
   const dir = mkdtempSync(join(tmpdir(), 'bindery-pg-'));
   const data = join(dir, 'data');
@@ -80,7 +82,8 @@ export async function startPgCluster(t: TestContext): Promise<PgCluster> {
   let frozen: number[] = [];
   t.after(async () => {
     for (const pid of frozen) signal(pid, 'SIGCONT');
-    if (running) await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(WAIT_SECONDS)]).catch(() => undefined);
+    if (running)
+      await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(WAIT_SECONDS)]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
   const uid = Number((await run('id', ['-u', OS_USER])).stdout.trim());

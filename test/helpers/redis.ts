@@ -70,7 +70,11 @@ export function sharedThrottleOptions(t: TestContext): { config: Partial<Config>
     config: { redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix, logLevel: 'warn' },
     deps: { logger: log.stream },
     verify: () => {
-      assert.deepEqual(log.lines.filter((line) => line.includes('Redis unavailable')), [], 'every call reached Redis');
+      assert.deepEqual(
+        log.lines.filter((line) => line.includes('Redis unavailable')),
+        [],
+        'every call reached Redis',
+      );
       assert.ok(deletedKeys() > 0, 'the counters were written to Redis');
     },
   };

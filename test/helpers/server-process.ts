@@ -23,7 +23,15 @@ export function tempDataDir(t: TestContext): string {
 /** Runs `src/server.ts` as a real process; only the environment given (plus PATH) reaches it. */
 export function runServer(t: TestContext, env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SECRET_KEY: TEST_SECRET,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => {

@@ -172,7 +172,8 @@ export function throttleScenarios(store: string, storeOptions: (t: TestContext) 
       assert.equal(response.statusCode, 200, response.body);
       return json<{ data: { refresh_token: string } }>(response).data.refresh_token;
     };
-    const refresh = (refreshToken: string) => app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } });
+    const refresh = (refreshToken: string) =>
+      app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } });
     const newRefreshToken = (response: Response) => {
       assert.equal(response.statusCode, 200, response.body);
       return json<{ data: { refresh_token: string } }>(response).data.refresh_token;

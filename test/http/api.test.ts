@@ -8,13 +8,16 @@ test('unknown routes get 404 and wrong methods 405 with Allow, both in the envel
   const { app } = await buildTestApp(t);
   const missing = await app.inject({ method: 'GET', url: '/nowhere' });
   assert.equal(missing.statusCode, 404);
-  assert.deepEqual({ ...errorOf(missing), request_id: 'x' }, {
-    message: 'Endpoint not found',
-    data: null,
-    error: 'Not Found',
-    code: 'ROUTE_NOT_FOUND',
-    request_id: 'x',
-  });
+  assert.deepEqual(
+    { ...errorOf(missing), request_id: 'x' },
+    {
+      message: 'Endpoint not found',
+      data: null,
+      error: 'Not Found',
+      code: 'ROUTE_NOT_FOUND',
+      request_id: 'x',
+    },
+  );
 
   const wrongMethod = await app.inject({ method: 'PATCH', url: '/books/123' });
   assert.equal(wrongMethod.statusCode, 405);
@@ -75,11 +78,37 @@ test('GET /openapi.json documents every route with an operationId; /docs serves 
   const { app } = await buildTestApp(t);
   const response = await app.inject({ method: 'GET', url: '/openapi.json' });
   assert.equal(response.statusCode, 200);
-  const document = json<{ openapi: string; paths: Record<string, Record<string, { operationId?: string; requestBody?: { content: Record<string, unknown> } }>> }>(response);
+  const document = json<{
+    openapi: string;
+    paths: Record<string, Record<string, { operationId?: string; requestBody?: { content: Record<string, unknown> } }>>;
+  }>(response);
   assert.match(document.openapi, /^3\./);
   const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods));
   const ids = operations.map((operation) => operation.operationId).sort();
-  for (const id of ['registerUser', 'login', 'getCurrentUser', 'updateCurrentUser', 'disableCurrentUser', 'createBook', 'listBooks', 'listCategories', 'getBook', 'updateBook', 'deleteBook', 'getCoverImage', 'refreshToken', 'logout', 'listSessions', 'revokeSession', 'revokeOtherSessions', 'changePassword', 'listActivity', 'getJwks', 'liveness', 'readiness']) {
+  for (const id of [
+    'registerUser',
+    'login',
+    'getCurrentUser',
+    'updateCurrentUser',
+    'disableCurrentUser',
+    'createBook',
+    'listBooks',
+    'listCategories',
+    'getBook',
+    'updateBook',
+    'deleteBook',
+    'getCoverImage',
+    'refreshToken',
+    'logout',
+    'listSessions',
+    'revokeSession',
+    'revokeOtherSessions',
+    'changePassword',
+    'listActivity',
+    'getJwks',
+    'liveness',
+    'readiness',
+  ]) {
     assert.ok(ids.includes(id), `${id} in ${ids.join(',')}`);
   }
   const createBook = document.paths['/books/']?.post;

@@ -66,7 +66,11 @@ test('an unknown FST_ code is read by its status, and a code named like an Objec
 test('a documented framework code keeps its specific answer whatever its status says', async (t) => {
   // @fastify/multipart says 406 for these; the catalog has a truer answer.
   assertAnswer(await answerTo(t, failingWith({ statusCode: 406, code: 'FST_INVALID_JSON_FIELD_ERROR' })), 400, 'MALFORMED_MULTIPART');
-  assertAnswer(await answerTo(t, failingWith({ statusCode: 406, code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })), 415, 'UNSUPPORTED_MEDIA_TYPE');
+  assertAnswer(
+    await answerTo(t, failingWith({ statusCode: 406, code: 'FST_INVALID_MULTIPART_CONTENT_TYPE' })),
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  );
   assertAnswer(await answerTo(t, failingWith({ statusCode: 413, code: 'FST_REQ_FILE_TOO_LARGE' })), 413, 'PAYLOAD_TOO_LARGE');
 });
 

@@ -7,7 +7,16 @@ import { encode } from '../helpers/jwt-forgery.js';
 test('no credentials: no header, another scheme, or an empty Bearer get 401 with a bare challenge (RFC 6750 §3.1)', async (t) => {
   const { app } = await buildTestApp(t);
   await assertRefused(app, {}, 'no Authorization header', 'no_credentials');
-  const cases = ['Basic dXNlcjpUcjFja3ktTGFudGVybi00Mg==', 'Bearer', 'Bearer ', 'Bearer    ', 'Token abc', 'Bearerabc', 'Digest username="ada"', ''];
+  const cases = [
+    'Basic dXNlcjpUcjFja3ktTGFudGVybi00Mg==',
+    'Bearer',
+    'Bearer ',
+    'Bearer    ',
+    'Token abc',
+    'Bearerabc',
+    'Digest username="ada"',
+    '',
+  ];
   for (const authorization of cases) {
     await assertRefused(app, { authorization }, JSON.stringify(authorization), 'no_credentials');
   }

@@ -15,18 +15,35 @@ test('ASVS 7.2.1: every security event is recorded with time, user, IP and sessi
   const from = (ip: string) => ({ remoteAddress: ip });
 
   let at = step();
-  const failed = await app.inject({ method: 'POST', url: '/users/login', ...from('10.0.0.1'), payload: { email: account.email, password: 'Wr0ng-Password-99' } });
+  const failed = await app.inject({
+    method: 'POST',
+    url: '/users/login',
+    ...from('10.0.0.1'),
+    payload: { email: account.email, password: 'Wr0ng-Password-99' },
+  });
   assert.equal(failed.statusCode, 401);
   expected.push({ type: 'login_failure', at, ip: '10.0.0.1', sessionId: null });
 
   at = step();
-  const loginResponse = await app.inject({ method: 'POST', url: '/users/login', ...from('10.0.0.2'), payload: { email: account.email, password: account.password } });
+  const loginResponse = await app.inject({
+    method: 'POST',
+    url: '/users/login',
+    ...from('10.0.0.2'),
+    payload: { email: account.email, password: account.password },
+  });
   const laptop = json<{ data: { token: string; refresh_token: string } }>(loginResponse).data;
   const laptopSid = sidOf(laptop.token);
   expected.push({ type: 'login_success', at, ip: '10.0.0.2', sessionId: laptopSid });
 
   at = step();
-  const laptopPair = pairOf(await app.inject({ method: 'POST', url: '/users/token/refresh', ...from('10.0.0.3'), payload: { refresh_token: laptop.refresh_token } }));
+  const laptopPair = pairOf(
+    await app.inject({
+      method: 'POST',
+      url: '/users/token/refresh',
+      ...from('10.0.0.3'),
+      payload: { refresh_token: laptop.refresh_token },
+    }),
+  );
   expected.push({ type: 'refresh', at, ip: '10.0.0.3', sessionId: laptopSid });
 
   at = step();
@@ -37,7 +54,12 @@ test('ASVS 7.2.1: every security event is recorded with time, user, IP and sessi
   expected.push({ type: 'refresh', at, ip: '127.0.0.1', sessionId: phone.sessionId });
   clock.advance(GRACE_MS);
   at = step();
-  const replay = await app.inject({ method: 'POST', url: '/users/token/refresh', ...from('10.6.6.6'), payload: { refresh_token: phone.refreshToken } });
+  const replay = await app.inject({
+    method: 'POST',
+    url: '/users/token/refresh',
+    ...from('10.6.6.6'),
+    payload: { refresh_token: phone.refreshToken },
+  });
   assert.equal(replay.statusCode, 401);
   expected.push({ type: 'refresh_reuse_detected', at, ip: '10.6.6.6', sessionId: phone.sessionId });
 
@@ -72,12 +94,20 @@ test('ASVS 7.2.1: every security event is recorded with time, user, IP and sessi
   assert.ok(strangerRows.length >= 2, 'the stranger has events of his own');
   for (const row of strangerRows) assert.ok(!mineIds.has(row.id), 'never another user’s event');
   const limited = await activity(app, tablet.token, '?limit=2');
-  assert.deepEqual(limited.map((event) => event._id), events.slice(0, 2).map((event) => event._id));
+  assert.deepEqual(
+    limited.map((event) => event._id),
+    events.slice(0, 2).map((event) => event._id),
+  );
 
   // Disabling the account is recorded too (the caller can no longer read it through the API).
   at = step();
   assert.equal((await app.inject({ method: 'DELETE', url: '/users/', headers: bearer(tablet.token) })).statusCode, 204);
-  const rows = await database.db.selectFrom('audit_events').selectAll().where('user_id', '=', account.id).orderBy('created_at', 'desc').execute();
+  const rows = await database.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('user_id', '=', account.id)
+    .orderBy('created_at', 'desc')
+    .execute();
   const disabled = rows[0];
   assert.equal(disabled?.type, 'account_disabled');
   assert.equal(disabled.created_at, at);
@@ -98,7 +128,11 @@ test('GET /users/activity is newest first even for events in the same millisecon
   // The clock never moves here: every event shares one timestamp, as events of one busy millisecond would.
   const types: string[] = [];
   for (let round = 0; round < 3; round += 1) {
-    const failed = await app.inject({ method: 'POST', url: '/users/login', payload: { email: account.email, password: 'Wr0ng-Password-99' } });
+    const failed = await app.inject({
+      method: 'POST',
+      url: '/users/login',
+      payload: { email: account.email, password: 'Wr0ng-Password-99' },
+    });
     assert.equal(failed.statusCode, 401);
     types.push('login_failure');
     const session = await login(app, account);
@@ -112,5 +146,8 @@ test('GET /users/activity is newest first even for events in the same millisecon
   types.push('session_revoked', 'session_revoked', 'session_revoked');
 
   const events = await activity(app, current.token);
-  assert.deepEqual(events.map((event) => event.type), [...types].reverse());
+  assert.deepEqual(
+    events.map((event) => event.type),
+    [...types].reverse(),
+  );
 });

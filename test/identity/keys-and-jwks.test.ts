@@ -91,7 +91,11 @@ test('key rotation: old tokens stay valid, new ones get the new kid, JWKS lists 
 
   clock.advance(retireAfterMs + SECOND);
   const after = (await jwksOf(app)).jwks;
-  assert.deepEqual(after.keys.map((key) => key.kid), [newKid], 'the retired kid leaves JWKS');
+  assert.deepEqual(
+    after.keys.map((key) => key.kid),
+    [newKid],
+    'the retired kid leaves JWKS',
+  );
   const relogin = await login(app, account);
   assert.equal(kidOf(relogin.token), newKid);
   await assertAccepted(app, relogin.token, account.id, 'tokens from the current key');

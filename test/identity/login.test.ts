@@ -7,7 +7,11 @@ test('POST /users/login returns the user with a Bearer token that expires', asyn
   const { app } = await buildTestApp(t);
   const body = newUser();
   await app.inject({ method: 'POST', url: '/users/', payload: body });
-  const response = await app.inject({ method: 'POST', url: '/users/login', payload: { email: body.email.toUpperCase(), password: body.password } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/users/login',
+    payload: { email: body.email.toUpperCase(), password: body.password },
+  });
 
   assert.equal(response.statusCode, 200);
   const data = json<{ data: Json }>(response).data;
@@ -88,7 +92,11 @@ test('ASVS V6.3.8: unknown email, wrong password and disabled account get the sa
 
 test('POST /users/login refuses a malformed body with 400 and unknown fields', async (t) => {
   const { app } = await buildTestApp(t);
-  for (const payload of [{ email: 'a@example.com' }, { email: 'nope', password: 'x' }, { email: 'a@example.com', password: 'x', extra: 1 }]) {
+  for (const payload of [
+    { email: 'a@example.com' },
+    { email: 'nope', password: 'x' },
+    { email: 'a@example.com', password: 'x', extra: 1 },
+  ]) {
     const response = await app.inject({ method: 'POST', url: '/users/login', payload });
     assert.equal(response.statusCode, 400, JSON.stringify(payload));
     assert.equal(errorOf(response).code, 'VALIDATION_FAILED');

@@ -18,7 +18,11 @@ test('PUT /users/password: a wrong current password gets 400 INVALID_CURRENT_PAS
   const account = await register(app);
   const other = await login(app, account);
   const session = await login(app, account);
-  const before = await database.db.selectFrom('users').select(['password_hash', 'updated_at']).where('id', '=', account.id).executeTakeFirstOrThrow();
+  const before = await database.db
+    .selectFrom('users')
+    .select(['password_hash', 'updated_at'])
+    .where('id', '=', account.id)
+    .executeTakeFirstOrThrow();
 
   const wrong = await changePassword(app, session.token, 'Wr0ng-Password-99', 'Brand-New-Lantern-77');
   assert.equal(wrong.statusCode, 400, wrong.body);
@@ -30,10 +34,17 @@ test('PUT /users/password: a wrong current password gets 400 INVALID_CURRENT_PAS
     assert.equal(response.statusCode, 400, `${weak}: ${response.body}`);
     const error = errorOf(response);
     assert.equal(error.code, 'VALIDATION_FAILED', weak);
-    assert.ok(error.details?.some((detail) => detail.field === 'new_password'), `${weak}: ${JSON.stringify(error.details)}`);
+    assert.ok(
+      error.details?.some((detail) => detail.field === 'new_password'),
+      `${weak}: ${JSON.stringify(error.details)}`,
+    );
   }
 
-  const after = await database.db.selectFrom('users').select(['password_hash', 'updated_at']).where('id', '=', account.id).executeTakeFirstOrThrow();
+  const after = await database.db
+    .selectFrom('users')
+    .select(['password_hash', 'updated_at'])
+    .where('id', '=', account.id)
+    .executeTakeFirstOrThrow();
   assert.deepEqual(after, before, 'the stored password is untouched');
   await assertAccepted(app, other.token, account.id, 'no session ended');
   await login(app, account); // the old password still works

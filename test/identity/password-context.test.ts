@@ -18,7 +18,11 @@ test('ASVS 6.2.11: a password built on the account’s name, e-mail or the servi
     assert.equal(errorOf(response).code, 'VALIDATION_FAILED', label);
     assert.deepEqual(errorOf(response).details, [{ field: 'password', message: BUILT_ON_CONTEXT }], label);
   }
-  const accepted = await app.inject({ method: 'POST', url: '/users/', payload: newUser({ name: 'Ada Lovelace', password: 'Tr1cky-Lantern-42' }) });
+  const accepted = await app.inject({
+    method: 'POST',
+    url: '/users/',
+    payload: newUser({ name: 'Ada Lovelace', password: 'Tr1cky-Lantern-42' }),
+  });
   assert.equal(accepted.statusCode, 201, 'a password with nothing of the account in it');
 });
 

@@ -82,7 +82,8 @@ test('ten refreshes with one token at the same moment: all 200, never a 500, and
     assert.equal(sidOf(pair.token), t0.sessionId);
     await assertAccepted(app, pair.token, account.id, `pair ${index}`);
   }
-  for (const [index, pair] of pairs.entries()) await assertAccepted(app, (await refreshed(app, pair.refreshToken, `rotate ${index}`)).token, account.id, `rotated ${index}`);
+  for (const [index, pair] of pairs.entries())
+    await assertAccepted(app, (await refreshed(app, pair.refreshToken, `rotate ${index}`)).token, account.id, `rotated ${index}`);
   assert.equal((await sessionRow(database, t0.sessionId)).revoked_at, null);
 });
 

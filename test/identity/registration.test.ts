@@ -18,7 +18,11 @@ test('POST /users/ creates an account: 201, the envelope, and a row without the 
   assert.equal(payload.data.active, true);
   assert.doesNotMatch(response.body, /password|argon2/i);
 
-  const row = await database.db.selectFrom('users').selectAll().where('id', '=', payload.data._id as string).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', payload.data._id as string)
+    .executeTakeFirstOrThrow();
   assert.equal(row.email, 'ada.lovelace@example.com');
   assert.match(row.password_hash, /^\$argon2id\$/);
   assert.notEqual(row.password_hash, body.password);
@@ -49,7 +53,10 @@ test('POST /users/ refuses invalid names, emails and passwords with field detail
     assert.equal(error.code, 'VALIDATION_FAILED');
     assert.equal(error.error, 'Bad Request');
     assert.equal(error.data, null);
-    assert.ok(error.details?.some((detail) => detail.field === field), `${field} in ${JSON.stringify(error.details)}`);
+    assert.ok(
+      error.details?.some((detail) => detail.field === field),
+      `${field} in ${JSON.stringify(error.details)}`,
+    );
   }
   assert.equal(await countRows(database, 'users'), 0);
 });
@@ -58,7 +65,11 @@ test('POST /users/ accepts the longest allowed password and a 30-word name', asy
   const { app } = await buildTestApp(t);
   const longest = await app.inject({ method: 'POST', url: '/users/', payload: newUser({ password: `Aa1!${'Zq7-'.repeat(31)}` }) });
   assert.equal(longest.statusCode, 201, longest.body);
-  const words = await app.inject({ method: 'POST', url: '/users/', payload: newUser({ name: Array.from({ length: 30 }, () => 'Ab').join(' ') }) });
+  const words = await app.inject({
+    method: 'POST',
+    url: '/users/',
+    payload: newUser({ name: Array.from({ length: 30 }, () => 'Ab').join(' ') }),
+  });
   assert.equal(words.statusCode, 201, words.body);
 });
 
@@ -69,7 +80,10 @@ test('POST /users/ refuses unknown and server-owned fields', async (t) => {
     assert.equal(response.statusCode, 400, JSON.stringify(extra));
     const error = errorOf(response);
     assert.equal(error.code, 'VALIDATION_FAILED');
-    assert.deepEqual(error.details?.map((detail) => detail.field), Object.keys(extra));
+    assert.deepEqual(
+      error.details?.map((detail) => detail.field),
+      Object.keys(extra),
+    );
   }
 });
 
@@ -95,7 +109,12 @@ test('the same email registered 20 times in parallel gives exactly one 201 and 4
 
 test('malformed JSON gets 400, a wrong content type 415, an oversized body 413', async (t) => {
   const { app } = await buildTestApp(t);
-  const malformed = await app.inject({ method: 'POST', url: '/users/', headers: { 'content-type': 'application/json' }, payload: '{"name": "Ada' });
+  const malformed = await app.inject({
+    method: 'POST',
+    url: '/users/',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name": "Ada',
+  });
   assert.equal(malformed.statusCode, 400);
   assert.equal(errorOf(malformed).code, 'MALFORMED_JSON');
 

@@ -89,7 +89,10 @@ test('ASVS 3.3.4: DELETE /users/sessions ends every session but the current one 
   }
   await assertAccepted(app, current.token, account.id, 'the current session');
   pairOf(await refresh(app, current.refreshToken), 'the current session refreshes');
-  assert.deepEqual((await listSessions(app, current.token)).map((session) => session._id), [current.sessionId]);
+  assert.deepEqual(
+    (await listSessions(app, current.token)).map((session) => session._id),
+    [current.sessionId],
+  );
   await assertAccepted(app, stranger.token, strangerAccount.id, 'another user is untouched');
 });
 
@@ -101,7 +104,10 @@ test('DELETE /users/ ends every session of the account at once', async (t) => {
 
   const response = await app.inject({ method: 'DELETE', url: '/users/', headers: bearer(first.token) });
   assert.equal(response.statusCode, 204);
-  for (const [label, session] of [['the caller', first], ['the other session', second]] as const) {
+  for (const [label, session] of [
+    ['the caller', first],
+    ['the other session', second],
+  ] as const) {
     await assertRefused(app, session.token, label);
     await assertRefreshRefused(app, session.refreshToken, label);
     assert.equal((await sessionRow(database, session.sessionId)).revoked_reason, 'account_disabled', label);

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import { buildTestApp } from '../helpers/app.js';
-import { DAY, SECOND, assertAccepted, assertRefreshRefused, assertRefused, login, refreshed, register, type Pair } from '../helpers/identity.js';
+import {
+  DAY,
+  SECOND,
+  assertAccepted,
+  assertRefreshRefused,
+  assertRefused,
+  login,
+  refreshed,
+  register,
+  type Pair,
+} from '../helpers/identity.js';
 
 test('ASVS 3.3.2: idle timeout: a session unused for 7 days cannot be refreshed', async (t) => {
   const { app, clock } = await buildTestApp(t);

@@ -28,11 +28,17 @@ test('GET /users/sessions lists the live sessions with exactly one current, and 
 
   // From the other device, the other one is current.
   const fromPhone = await listSessions(app, phone.token);
-  assert.deepEqual(fromPhone.filter((session) => session.current).map((session) => session._id), [phone.sessionId]);
+  assert.deepEqual(
+    fromPhone.filter((session) => session.current).map((session) => session._id),
+    [phone.sessionId],
+  );
 
   // A logged-out session is no longer listed.
   await app.inject({ method: 'POST', url: '/users/logout', headers: bearer(phone.token) });
-  assert.deepEqual((await listSessions(app, laptop.token)).map((session) => session._id), [laptop.sessionId]);
+  assert.deepEqual(
+    (await listSessions(app, laptop.token)).map((session) => session._id),
+    [laptop.sessionId],
+  );
 });
 
 test('GET /users/sessions leaves out a session ended by the idle timeout (it cannot be refreshed or revoked any more)', async (t) => {

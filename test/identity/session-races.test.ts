@@ -23,7 +23,8 @@ const login = (app: FastifyInstance, email: string, password: string, ip = '127.
   app.inject({ method: 'POST', url: '/users/login', remoteAddress: ip, payload: { email, password } });
 const refresh = (app: FastifyInstance, refreshToken: string) =>
   app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } });
-const profile = (app: FastifyInstance, token: string) => app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${token}` } });
+const profile = (app: FastifyInstance, token: string) =>
+  app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${token}` } });
 
 function pairOf(response: Response, label: string): Pair {
   assert.equal(response.statusCode, 200, `${label}: ${response.body}`);
@@ -125,7 +126,10 @@ test('a login whose password check passed before DELETE /users/ gets no session,
   await latch.allHeld;
 
   const owner = pairOf(await login(app, account.email, account.password), 'the session that disables the account');
-  assert.equal((await app.inject({ method: 'DELETE', url: '/users/', headers: { authorization: `Bearer ${owner.token}` } })).statusCode, 204);
+  assert.equal(
+    (await app.inject({ method: 'DELETE', url: '/users/', headers: { authorization: `Bearer ${owner.token}` } })).statusCode,
+    204,
+  );
   latch.release();
   const raced = await Promise.all(logins);
   // What `bindery user:enable` does: the account works again, its old sessions stay ended.

@@ -67,5 +67,6 @@ test('two instances on one store: one refresh token exchanged at once through A 
   const responses = await Promise.all(Array.from({ length: 10 }, (_, index) => refresh(index % 2 === 0 ? a.app : b.app, t0.refreshToken)));
   const pairs = responses.map((response, index) => pairOf(response, `parallel ${index} through ${index % 2 === 0 ? 'A' : 'B'}`));
   assert.equal(new Set(pairs.map((pair) => pair.refreshToken)).size, 1, 'one successor, whichever instance answered');
-  for (const [index, pair] of pairs.entries()) await assertAccepted(index % 2 === 0 ? b.app : a.app, pair.token, account.id, `pair ${index} on the other instance`);
+  for (const [index, pair] of pairs.entries())
+    await assertAccepted(index % 2 === 0 ? b.app : a.app, pair.token, account.id, `pair ${index} on the other instance`);
 });

@@ -65,7 +65,8 @@ for (const [store, storeOptions] of stores) {
 
   test(`ASVS 6.3.1: failures on one account from many clients hit the account’s ceiling, which holds for every client until its window ends [${store}]`, async (t) => {
     const { account, attempt, clock } = await build(t, { throttle: { ...testConfig().throttle, accountFailures: 10 } });
-    for (let index = 0; index < 10; index += 1) assert.equal((await attempt(WRONG, `192.0.2.${index + 1}`)).statusCode, 401, `client ${index}`);
+    for (let index = 0; index < 10; index += 1)
+      assert.equal((await attempt(WRONG, `192.0.2.${index + 1}`)).statusCode, 401, `client ${index}`);
     const refused = await attempt(account.password, '198.51.100.9');
     assert.equal(refused.statusCode, 429, 'the ceiling holds even for a new client with the right password');
     assert.ok(Number(refused.headers['retry-after']) > 1, 'until the window ends');

@@ -65,7 +65,11 @@ test('RFC 8725 §2.1, ASVS 9.1.2: an alg "none" token gets 401 in every spelling
     const claims = goodClaims(session, clock);
     await assertRefused(app, bearer(compact({ alg, typ: 'at+jwt', kid }, claims, () => '')), `alg ${JSON.stringify(alg)}, empty signature`);
     await assertRefused(app, bearer(compact({ alg, typ: 'at+jwt' }, claims, () => '')), `alg ${JSON.stringify(alg)}, no kid`);
-    await assertRefused(app, bearer(compact({ alg, typ: 'at+jwt', kid }, claims, () => signature)), `alg ${JSON.stringify(alg)}, a real signature`);
+    await assertRefused(
+      app,
+      bearer(compact({ alg, typ: 'at+jwt', kid }, claims, () => signature)),
+      `alg ${JSON.stringify(alg)}, a real signature`,
+    );
   }
   const withoutAlg = compact({ typ: 'at+jwt', kid }, goodClaims(session, clock), () => '');
   await assertRefused(app, bearer(withoutAlg), 'no alg at all');
@@ -83,7 +87,11 @@ test('RFC 8725 §2.1/§3.1, ASVS 9.1.2: HS256 keyed with the server public key (
     ['SPKI DER', der],
     ['raw 32-byte public key', raw],
   ];
-  for (const [hs, digest] of [['HS256', 'sha256'], ['HS384', 'sha384'], ['HS512', 'sha512']] as const) {
+  for (const [hs, digest] of [
+    ['HS256', 'sha256'],
+    ['HS384', 'sha384'],
+    ['HS512', 'sha512'],
+  ] as const) {
     for (const [label, secret] of secrets) {
       const header = { alg: hs, typ: 'at+jwt', kid: key.kid };
       const token = compact(header, goodClaims(session, clock), (input) => createHmac(digest, secret).update(input).digest());
@@ -98,7 +106,11 @@ test('ASVS 9.1.2: RS256, PS256, ES256 and ES384 tokens from fresh keys get 401, 
   const { kid } = await serverKey(database);
   for (const alg of ['RS256', 'PS256', 'ES256', 'ES384'] as const) {
     const { privateKey } = await generateKeyPair(alg);
-    for (const header of [{ alg, typ: 'at+jwt', kid }, { alg, typ: 'at+jwt' }, { alg, typ: 'at+jwt', kid: 'attacker' }]) {
+    for (const header of [
+      { alg, typ: 'at+jwt', kid },
+      { alg, typ: 'at+jwt' },
+      { alg, typ: 'at+jwt', kid: 'attacker' },
+    ]) {
       const token = await new SignJWT(goodClaims(session, clock)).setProtectedHeader(header).sign(privateKey);
       await assertRefused(app, bearer(token), JSON.stringify(header));
     }
@@ -178,7 +190,11 @@ test('RFC 8725 §3.10, ASVS 9.1.3: jku, x5u, jwk and x5c headers naming an attac
   ];
   for (const extra of headers) {
     const header = { alg: 'EdDSA', typ: 'at+jwt', ...extra };
-    await assertRefused(app, bearer(compact(header, goodClaims(session, clock), eddsa(attacker.privateKey))), JSON.stringify(header).slice(0, 120));
+    await assertRefused(
+      app,
+      bearer(compact(header, goodClaims(session, clock), eddsa(attacker.privateKey))),
+      JSON.stringify(header).slice(0, 120),
+    );
   }
   // The same through jose's own signer, with the embedded key jose itself would produce.
   const viaJose = await new SignJWT(goodClaims(session, clock))

@@ -23,7 +23,10 @@ test('a gate runs at most `concurrency` tasks, starts waiters in arrival order, 
   assert.deepEqual(started, [0, 1]);
   assert.equal(gate.running, 2);
   assert.equal(gate.waiting, 2);
-  await assert.rejects(gate.run(() => Promise.resolve(99)), GateFullError);
+  await assert.rejects(
+    gate.run(() => Promise.resolve(99)),
+    GateFullError,
+  );
 
   blockers[1]!.resolve();
   assert.equal(await runs[1], 1);
@@ -39,7 +42,10 @@ test('a gate runs at most `concurrency` tasks, starts waiters in arrival order, 
 
 test('a failing task frees its slot', async () => {
   const gate = createGate(1, 1);
-  await assert.rejects(gate.run(() => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    gate.run(() => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.equal(await gate.run(() => Promise.resolve('next')), 'next');
   assert.equal(gate.running, 0);
 });

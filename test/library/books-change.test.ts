@@ -11,7 +11,12 @@ test('PUT /books/:id changes fields by JSON, with 200, and keeps the others', as
   const book = await createBook(app, session, { title: 'Draft', category: 'romance', description: 'first' });
   clock.advance(5000);
 
-  const response = await app.inject({ method: 'PUT', url: `/books/${book._id}`, headers: session.auth, payload: { title: 'Final', category: 'thriller' } });
+  const response = await app.inject({
+    method: 'PUT',
+    url: `/books/${book._id}`,
+    headers: session.auth,
+    payload: { title: 'Final', category: 'thriller' },
+  });
   assert.equal(response.statusCode, 200, response.body);
   const updated = json<{ data: BookData }>(response).data;
   assert.equal(updated.title, 'Final');

@@ -12,7 +12,17 @@ test('POST /books/ creates a book with its cover in one go (the tutorial could n
 
   assert.equal(response.statusCode, 201, response.body);
   const book = json<{ data: BookData }>(response).data;
-  assert.deepEqual(Object.keys(book).sort(), ['_id', 'category', 'created_at', 'description', 'image_url', 'images', 'title', 'updated_at', 'user_id']);
+  assert.deepEqual(Object.keys(book).sort(), [
+    '_id',
+    'category',
+    'created_at',
+    'description',
+    'image_url',
+    'images',
+    'title',
+    'updated_at',
+    'user_id',
+  ]);
   assert.equal(book.title, 'Dune');
   assert.equal(book.category, 'fantasy');
   assert.equal(book.description, 'Spice');
@@ -50,7 +60,10 @@ test('POST /books/ refuses bad fields with 400 and stores nothing', async (t) =>
     assert.equal(response.statusCode, 400, `${JSON.stringify(fields)} → ${response.body}`);
     const error = errorOf(response);
     assert.equal(error.code, 'VALIDATION_FAILED');
-    assert.ok(error.details?.some((detail) => detail.field === field), JSON.stringify(error.details));
+    assert.ok(
+      error.details?.some((detail) => detail.field === field),
+      JSON.stringify(error.details),
+    );
   }
   assert.equal(await countRows(database, 'books'), 0);
   assert.equal(await countRows(database, 'cover_images'), 0);
@@ -84,7 +97,11 @@ test('POST /books/ needs multipart: JSON gets 415', async (t) => {
 
 test('POST /books/ without a token gets 401 before the upload is read', async (t) => {
   const { app, database } = await buildTestApp(t);
-  const response = await app.inject({ method: 'POST', url: '/books/', ...multipart({ title: 'T', category: 'poetry', cover_image: { content: await jpeg() } }) });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/books/',
+    ...multipart({ title: 'T', category: 'poetry', cover_image: { content: await jpeg() } }),
+  });
   assert.equal(response.statusCode, 401);
   assert.equal(await countRows(database, 'books'), 0);
 });

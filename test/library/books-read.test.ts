@@ -14,9 +14,19 @@ test('GET /books/:id returns the owner’s book; another user’s, unknown and m
   assert.deepEqual(json<{ data: BookData }>(own).data, book);
 
   const bodies: unknown[] = [];
-  for (const [session, id] of [[stranger, book._id], [owner, '5f1d7f1b2c3a4b5c6d7e8f90'], [owner, 'not-an-id'], [owner, "1' or '1'='1"]] as const) {
+  for (const [session, id] of [
+    [stranger, book._id],
+    [owner, '5f1d7f1b2c3a4b5c6d7e8f90'],
+    [owner, 'not-an-id'],
+    [owner, "1' or '1'='1"],
+  ] as const) {
     for (const method of ['GET', 'PUT', 'DELETE'] as const) {
-      const response = await app.inject({ method, url: `/books/${encodeURIComponent(id)}`, headers: session.auth, ...(method === 'PUT' ? { payload: { title: 'Mine now' } } : {}) });
+      const response = await app.inject({
+        method,
+        url: `/books/${encodeURIComponent(id)}`,
+        headers: session.auth,
+        ...(method === 'PUT' ? { payload: { title: 'Mine now' } } : {}),
+      });
       assert.equal(response.statusCode, 404, `${method} ${id}`);
       const { request_id: _ignored, ...rest } = errorOf(response);
       bodies.push(rest);
@@ -41,7 +51,10 @@ test('GET /books/ lists only the caller’s books, newest first, in keyset pages
   const first = await app.inject({ method: 'GET', url: '/books/?limit=2', headers: reader.auth });
   assert.equal(first.statusCode, 200);
   const page1 = json<{ data: BookData[]; next_cursor: string | null }>(first);
-  assert.deepEqual(page1.data.map((book) => book.title), ['Volume 4', 'Volume 3']);
+  assert.deepEqual(
+    page1.data.map((book) => book.title),
+    ['Volume 4', 'Volume 3'],
+  );
   assert.equal(typeof page1.next_cursor, 'string');
 
   const seen = [...page1.data];
@@ -52,9 +65,14 @@ test('GET /books/ lists only the caller’s books, newest first, in keyset pages
     seen.push(...page.data);
     cursor = page.next_cursor;
   }
-  assert.deepEqual(seen.map((book) => book._id), created.map((book) => book._id).reverse());
+  assert.deepEqual(
+    seen.map((book) => book._id),
+    created.map((book) => book._id).reverse(),
+  );
 
-  const all = json<{ data: BookData[]; next_cursor: string | null }>(await app.inject({ method: 'GET', url: '/books/', headers: reader.auth }));
+  const all = json<{ data: BookData[]; next_cursor: string | null }>(
+    await app.inject({ method: 'GET', url: '/books/', headers: reader.auth }),
+  );
   assert.equal(all.data.length, 5);
   assert.equal(all.next_cursor, null);
 });
@@ -67,13 +85,21 @@ test('GET /books/ filters by category and by a case-insensitive title search', a
   await createBook(app, session, { title: 'Cosmos', category: 'science' });
 
   const poetry = json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: '/books/?category=poetry', headers: session.auth }));
-  assert.deepEqual(poetry.data.map((book) => book.title), ['The Raven']);
+  assert.deepEqual(
+    poetry.data.map((book) => book.title),
+    ['The Raven'],
+  );
 
   const raven = json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: '/books/?q=RAVEN', headers: session.auth }));
   assert.deepEqual(raven.data.map((book) => book.title).sort(), ['Ravenous 100% Edition', 'The Raven']);
 
-  const literal = json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: `/books/?q=${encodeURIComponent('100%')}`, headers: session.auth }));
-  assert.deepEqual(literal.data.map((book) => book.title), ['Ravenous 100% Edition']);
+  const literal = json<{ data: BookData[] }>(
+    await app.inject({ method: 'GET', url: `/books/?q=${encodeURIComponent('100%')}`, headers: session.auth }),
+  );
+  assert.deepEqual(
+    literal.data.map((book) => book.title),
+    ['Ravenous 100% Edition'],
+  );
   const wildcard = json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: '/books/?q=_', headers: session.auth }));
   assert.deepEqual(wildcard.data, []);
 
@@ -84,7 +110,16 @@ test('GET /books/ filters by category and by a case-insensitive title search', a
 test('GET /books/ refuses bad query strings with 400', async (t) => {
   const { app } = await buildTestApp(t);
   const session = await signUp(app);
-  for (const query of ['limit=0', 'limit=101', 'limit=abc', 'category=cooking', 'cursor=garbage', 'cursor=WyJ4IiwieSJd', 'sort=title', 'q=']) {
+  for (const query of [
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'category=cooking',
+    'cursor=garbage',
+    'cursor=WyJ4IiwieSJd',
+    'sort=title',
+    'q=',
+  ]) {
     const response = await app.inject({ method: 'GET', url: `/books/?${query}`, headers: session.auth });
     assert.equal(response.statusCode, 400, `${query} → ${response.body}`);
     assert.match(errorOf(response).code, /^(VALIDATION_FAILED|INVALID_CURSOR)$/);
@@ -95,12 +130,27 @@ test('GET /books/categories is public and lists the tutorial’s categories with
   const { app } = await buildTestApp(t);
   const response = await app.inject({ method: 'GET', url: '/books/categories' });
   assert.equal(response.statusCode, 200);
-  assert.deepEqual(json<{ data: string[] }>(response).data, ['romance', 'poetry', 'politics', 'picture book', 'science', 'fantasy', 'horror', 'thriller']);
+  assert.deepEqual(json<{ data: string[] }>(response).data, [
+    'romance',
+    'poetry',
+    'politics',
+    'picture book',
+    'science',
+    'fantasy',
+    'horror',
+    'thriller',
+  ]);
 });
 
 test('every book route needs a valid token', async (t) => {
   const { app } = await buildTestApp(t);
-  for (const [method, url] of [['GET', '/books/'], ['GET', '/books/x'], ['PUT', '/books/x'], ['DELETE', '/books/x'], ['POST', '/books/']] as const) {
+  for (const [method, url] of [
+    ['GET', '/books/'],
+    ['GET', '/books/x'],
+    ['PUT', '/books/x'],
+    ['DELETE', '/books/x'],
+    ['POST', '/books/'],
+  ] as const) {
     const response = await app.inject({ method, url });
     assert.equal(response.statusCode, 401, `${method} ${url}`);
     assert.equal(errorOf(response).code, 'UNAUTHENTICATED');
@@ -111,7 +161,9 @@ test('title search follows renames and deletions, and treats quotes and operator
   const { app } = await buildTestApp(t);
   const session = await signUp(app);
   const search = async (q: string) =>
-    json<{ data: BookData[] }>(await app.inject({ method: 'GET', url: `/books/?q=${encodeURIComponent(q)}`, headers: session.auth })).data.map((book) => book.title);
+    json<{ data: BookData[] }>(
+      await app.inject({ method: 'GET', url: `/books/?q=${encodeURIComponent(q)}`, headers: session.auth }),
+    ).data.map((book) => book.title);
   const book = await createBook(app, session, { title: 'Moby Dick' });
   await createBook(app, session, { title: 'The "Quoted" AND OR NEAR Book' });
 

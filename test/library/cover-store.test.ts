@@ -63,7 +63,12 @@ test('when the store cannot delete, replaced and deleted covers answer 404 at on
   });
   assert.equal(replaced.statusCode, 200, 'the change is committed: the failed clean-up is not the client’s problem');
   assert.equal((await app.inject({ method: 'DELETE', url: `/books/${deletedBook._id}`, headers: session.auth })).statusCode, 204);
-  for (const url of [replacedBook.images.thumbnail, replacedBook.images.display, deletedBook.images.thumbnail, deletedBook.images.display]) {
+  for (const url of [
+    replacedBook.images.thumbnail,
+    replacedBook.images.display,
+    deletedBook.images.thumbnail,
+    deletedBook.images.display,
+  ]) {
     const response = await app.inject({ method: 'GET', url: pathOf(url) });
     assert.equal(response.statusCode, 404, url);
     assert.equal(errorOf(response).code, 'IMAGE_NOT_FOUND');

@@ -45,11 +45,29 @@ async function leave(database: TestApp['database'], leftover: Leftover, bytes: B
   const at = iso(leftover.at);
   await database.db
     .insertInto('cover_images')
-    .values(['thumbnail', 'display'].map((rendition) => ({ cover_id: leftover.name, rendition, book_id: `book-of-${leftover.name}`, content_type: 'image/jpeg', bytes, width: 1, height: 1, created_at: at })))
+    .values(
+      ['thumbnail', 'display'].map((rendition) => ({
+        cover_id: leftover.name,
+        rendition,
+        book_id: `book-of-${leftover.name}`,
+        content_type: 'image/jpeg',
+        bytes,
+        width: 1,
+        height: 1,
+        created_at: at,
+      })),
+    )
     .execute();
   await database.db
     .insertInto('unattached_covers')
-    .values({ cover_id: leftover.name, state: leftover.state, instance_id: `instance-of-${leftover.name}`, instance_host: leftover.host, instance_pid: leftover.pid, created_at: at })
+    .values({
+      cover_id: leftover.name,
+      state: leftover.state,
+      instance_id: `instance-of-${leftover.name}`,
+      instance_host: leftover.host,
+      instance_pid: leftover.pid,
+      created_at: at,
+    })
     .execute();
 }
 
@@ -76,15 +94,24 @@ test('at start, covers whose upload can no longer commit are swept; those anothe
   // Another instance starts on the same database, as after a crash.
   const { app } = await buildTestApp(t, { database });
   const kept = leftovers.filter((leftover) => !leftover.swept).map((leftover) => leftover.name);
-  const { cover_id: bookCover } = await database.db.selectFrom('books').select('cover_id').where('id', '=', book._id).executeTakeFirstOrThrow();
+  const { cover_id: bookCover } = await database.db
+    .selectFrom('books')
+    .select('cover_id')
+    .where('id', '=', book._id)
+    .executeTakeFirstOrThrow();
   const renditions = await database.db.selectFrom('cover_images').select('cover_id').execute();
   assert.deepEqual([...new Set(renditions.map((row) => row.cover_id))].sort(), [...kept, bookCover].sort(), 'renditions left in the store');
   assert.equal(renditions.length, 2 * (kept.length + 1));
   // (The first app's unused reserved cover ids are listed as its uploads too: it is still running.)
   const names = new Set(leftovers.map((leftover) => leftover.name));
-  const listed = (await database.db.selectFrom('unattached_covers').select(['cover_id', 'state']).execute()).filter((row) => names.has(row.cover_id));
+  const listed = (await database.db.selectFrom('unattached_covers').select(['cover_id', 'state']).execute()).filter((row) =>
+    names.has(row.cover_id),
+  );
   assert.deepEqual(listed.map((row) => row.cover_id).sort(), kept.sort(), 'still listed');
-  assert.ok(listed.every((row) => row.state === 'uploading'), 'a kept upload may still commit');
+  assert.ok(
+    listed.every((row) => row.state === 'uploading'),
+    'a kept upload may still commit',
+  );
   // A cover a book points at is never the sweep's business.
   for (const url of [book.images.thumbnail, book.images.display]) {
     assert.equal((await app.inject({ method: 'GET', url: new URL(url).pathname })).statusCode, 200, url);

@@ -31,28 +31,65 @@ const MULTIPART_CASES: MultipartCase[] = [
   {
     name: 'more files than allowed',
     contentType: MULTIPART_TYPE,
-    body: async () => Buffer.concat([await validParts(), filePart('cover_image', await jpeg()), filePart('cover_image', await jpeg()), CLOSING]),
+    body: async () =>
+      Buffer.concat([await validParts(), filePart('cover_image', await jpeg()), filePart('cover_image', await jpeg()), CLOSING]),
   },
-  { name: 'a file in a field other than cover_image', contentType: MULTIPART_TYPE, body: async () => Buffer.concat([await validParts(), filePart('title', await jpeg()), CLOSING]) },
-  { name: 'garbage right after the opening boundary', contentType: MULTIPART_TYPE, body: () => Promise.resolve(Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n`), junk(512)])) },
-  { name: 'garbage after the last part instead of a closing boundary', contentType: MULTIPART_TYPE, body: async () => Buffer.concat([await validParts(), Buffer.from(`--${BOUNDARY}\r\n`), junk(512)]) },
+  {
+    name: 'a file in a field other than cover_image',
+    contentType: MULTIPART_TYPE,
+    body: async () => Buffer.concat([await validParts(), filePart('title', await jpeg()), CLOSING]),
+  },
+  {
+    name: 'garbage right after the opening boundary',
+    contentType: MULTIPART_TYPE,
+    body: () => Promise.resolve(Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n`), junk(512)])),
+  },
+  {
+    name: 'garbage after the last part instead of a closing boundary',
+    contentType: MULTIPART_TYPE,
+    body: async () => Buffer.concat([await validParts(), Buffer.from(`--${BOUNDARY}\r\n`), junk(512)]),
+  },
   { name: 'a missing closing boundary', contentType: MULTIPART_TYPE, body: validParts },
-  { name: 'a body cut off in the middle of the file', contentType: MULTIPART_TYPE, body: async () => (await validParts()).subarray(0, 1500) },
-  { name: 'a body that never uses the declared boundary', contentType: 'multipart/form-data; boundary=something-else', body: async () => Buffer.concat([await validParts(), CLOSING]) },
-  { name: 'no boundary in the content type', contentType: 'multipart/form-data', body: async () => Buffer.concat([await validParts(), CLOSING]) },
-  { name: 'an empty boundary in the content type', contentType: 'multipart/form-data; boundary=', body: async () => Buffer.concat([await validParts(), CLOSING]) },
+  {
+    name: 'a body cut off in the middle of the file',
+    contentType: MULTIPART_TYPE,
+    body: async () => (await validParts()).subarray(0, 1500),
+  },
+  {
+    name: 'a body that never uses the declared boundary',
+    contentType: 'multipart/form-data; boundary=something-else',
+    body: async () => Buffer.concat([await validParts(), CLOSING]),
+  },
+  {
+    name: 'no boundary in the content type',
+    contentType: 'multipart/form-data',
+    body: async () => Buffer.concat([await validParts(), CLOSING]),
+  },
+  {
+    name: 'an empty boundary in the content type',
+    contentType: 'multipart/form-data; boundary=',
+    body: async () => Buffer.concat([await validParts(), CLOSING]),
+  },
   {
     name: 'more fields than allowed',
     contentType: MULTIPART_TYPE,
     body: async () => Buffer.concat([...Array.from({ length: 12 }, (_, i) => textPart(`extra_${i}`, 'x')), await validParts(), CLOSING]),
   },
-  { name: 'a field over 32 KiB', contentType: MULTIPART_TYPE, body: async () => Buffer.concat([textPart('description', 'd'.repeat(33 * 1024)), await validParts(), CLOSING]) },
+  {
+    name: 'a field over 32 KiB',
+    contentType: MULTIPART_TYPE,
+    body: async () => Buffer.concat([textPart('description', 'd'.repeat(33 * 1024)), await validParts(), CLOSING]),
+  },
   {
     name: 'a field name over the allowed length',
     contentType: MULTIPART_TYPE,
     body: async () => Buffer.concat([textPart('n'.repeat(300), 'x'), await validParts(), CLOSING]),
   },
-  { name: 'a __proto__ field', contentType: MULTIPART_TYPE, body: async () => Buffer.concat([textPart('__proto__', 'x'), await validParts(), CLOSING]) },
+  {
+    name: 'a __proto__ field',
+    contentType: MULTIPART_TYPE,
+    body: async () => Buffer.concat([textPart('__proto__', 'x'), await validParts(), CLOSING]),
+  },
 ];
 
 test('POST /books/ answers malformed or over-limit multipart bodies with a 4xx, never a 500, storing nothing', async (t) => {

@@ -16,18 +16,53 @@ interface RefusedCase {
 }
 
 const REFUSED: RefusedCase[] = [
-  { name: 'SVG named cover.jpg sent as image/jpeg', make: svg, filename: 'cover.jpg', type: 'image/jpeg', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
+  {
+    name: 'SVG named cover.jpg sent as image/jpeg',
+    make: svg,
+    filename: 'cover.jpg',
+    type: 'image/jpeg',
+    status: 415,
+    code: 'UNSUPPORTED_IMAGE_TYPE',
+  },
   { name: 'SVG sent as itself', make: svg, filename: 'cover.svg', type: 'image/svg+xml', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
   { name: 'PDF', make: pdf, filename: 'cover.pdf', type: 'application/pdf', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
-  { name: 'PDF named cover.jpg sent as image/jpeg', make: pdf, filename: 'cover.jpg', type: 'image/jpeg', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
-  { name: 'text named cover.jpg sent as image/jpeg', make: textNamedJpg, filename: 'cover.jpg', type: 'image/jpeg', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
+  {
+    name: 'PDF named cover.jpg sent as image/jpeg',
+    make: pdf,
+    filename: 'cover.jpg',
+    type: 'image/jpeg',
+    status: 415,
+    code: 'UNSUPPORTED_IMAGE_TYPE',
+  },
+  {
+    name: 'text named cover.jpg sent as image/jpeg',
+    make: textNamedJpg,
+    filename: 'cover.jpg',
+    type: 'image/jpeg',
+    status: 415,
+    code: 'UNSUPPORTED_IMAGE_TYPE',
+  },
   { name: 'truncated JPEG', make: truncatedJpeg, filename: 'cover.jpg', type: 'image/jpeg', status: 400, code: 'INVALID_IMAGE' },
   { name: 'corrupt JPEG', make: corruptJpeg, filename: 'cover.jpg', type: 'image/jpeg', status: 400, code: 'INVALID_IMAGE' },
   { name: 'truncated PNG', make: truncatedPng, filename: 'cover.png', type: 'image/png', status: 400, code: 'INVALID_IMAGE' },
   { name: 'TIFF', make: () => tiff(), filename: 'cover.tiff', type: 'image/tiff', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
-  { name: 'TIFF named cover.jpg sent as image/jpeg', make: () => tiff(), filename: 'cover.jpg', type: 'image/jpeg', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
+  {
+    name: 'TIFF named cover.jpg sent as image/jpeg',
+    make: () => tiff(),
+    filename: 'cover.jpg',
+    type: 'image/jpeg',
+    status: 415,
+    code: 'UNSUPPORTED_IMAGE_TYPE',
+  },
   { name: 'AVIF', make: () => avif(), filename: 'cover.avif', type: 'image/avif', status: 415, code: 'UNSUPPORTED_IMAGE_TYPE' },
-  { name: 'pixel bomb (20000x20000 PNG)', make: () => pixelBombPng(), filename: 'cover.png', type: 'image/png', status: 400, code: 'IMAGE_TOO_MANY_PIXELS' },
+  {
+    name: 'pixel bomb (20000x20000 PNG)',
+    make: () => pixelBombPng(),
+    filename: 'cover.png',
+    type: 'image/png',
+    status: 400,
+    code: 'IMAGE_TOO_MANY_PIXELS',
+  },
 ];
 
 test('POST /books/ refuses files that are not safe covers, in the envelope, storing nothing', async (t) => {
@@ -35,7 +70,9 @@ test('POST /books/ refuses files that are not safe covers, in the envelope, stor
   const session = await signUp(app);
   for (const refused of REFUSED) {
     await t.test(refused.name, async () => {
-      const response = await postBook(app, session, { cover_image: { filename: refused.filename, contentType: refused.type, content: await refused.make() } });
+      const response = await postBook(app, session, {
+        cover_image: { filename: refused.filename, contentType: refused.type, content: await refused.make() },
+      });
       assertError(response, refused.status, refused.code, refused.name);
       await assertNothingStored(database, `after ${refused.name}`);
     });

@@ -71,8 +71,17 @@ test('a cover crossing the configured limit mid-stream gets 413 and nothing is s
 test('with the default limit, an 11 MiB cover streamed without Content-Length gets 413', async (t) => {
   const { app, database } = await buildTestApp(t);
   const session = await signUp(app);
-  const form = multipart({ title: 'Eleven', category: 'science', cover_image: { content: Buffer.concat([await jpeg(), Buffer.alloc(11 * MiB, 0x42)]) } });
-  const response = await rawPost(app, session, (form.headers as Record<string, string>)['content-type'] ?? '', streamed(form.payload as Buffer, 256 * 1024));
+  const form = multipart({
+    title: 'Eleven',
+    category: 'science',
+    cover_image: { content: Buffer.concat([await jpeg(), Buffer.alloc(11 * MiB, 0x42)]) },
+  });
+  const response = await rawPost(
+    app,
+    session,
+    (form.headers as Record<string, string>)['content-type'] ?? '',
+    streamed(form.payload as Buffer, 256 * 1024),
+  );
   assertError(response, 413, 'PAYLOAD_TOO_LARGE', '11 MiB streamed');
   await assertNothingStored(database);
 });
@@ -99,22 +108,31 @@ test('an upload declaring 11 MB is refused on a real socket after 64 KB, without
   t.after(() => request.destroy());
   const socketClosed = new Promise<void>((resolve) => request.on('socket', (socket) => socket.on('close', () => resolve())));
 
-  const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string; requestEnded: boolean }>((resolve, reject) => {
-    let answered = false;
-    request.on('response', (response) => {
-      answered = true;
-      const requestEnded = request.writableEnded;
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8'), requestEnded }));
-      response.on('error', reject);
-    });
-    // Once the answer is in, the server hanging up on the unfinished upload is expected.
-    request.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    request.write(firstChunk);
-  });
+  const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string; requestEnded: boolean }>(
+    (resolve, reject) => {
+      let answered = false;
+      request.on('response', (response) => {
+        answered = true;
+        const requestEnded = request.writableEnded;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            requestEnded,
+          }),
+        );
+        response.on('error', reject);
+      });
+      // Once the answer is in, the server hanging up on the unfinished upload is expected.
+      request.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      request.write(firstChunk);
+    },
+  );
 
   assert.equal(answer.requestEnded, false, 'the answer came while the upload was still unfinished');
   assert.equal(answer.status, 413, answer.body);

@@ -25,7 +25,9 @@ test('replacing a cover gives new URLs; the old ones answer 404 and the new ones
   await servedBytes(app, book);
 
   // The replacement carries EXIF and GPS too: the PUT path must strip and rotate just like POST.
-  const response = await putForm(app, session, book._id, { cover_image: { filename: 'new.jpg', contentType: 'image/jpeg', content: await jpeg({ exif: true }) } });
+  const response = await putForm(app, session, book._id, {
+    cover_image: { filename: 'new.jpg', contentType: 'image/jpeg', content: await jpeg({ exif: true }) },
+  });
   assert.equal(response.statusCode, 200, response.body);
   const updated = response.json<{ data: BookData }>().data;
   assert.equal(updated.image_url, updated.images.thumbnail);
@@ -100,7 +102,9 @@ test('PUTs racing to replace the same cover leave two rows, and only the winnerâ
 
   for (let round = 0; round < 3; round++) {
     const racing = await Promise.all(
-      [310, 320, 330].map(async (width) => putForm(app, session, book._id, { cover_image: { content: await jpeg({ width: width + round, height: 400 }) } })),
+      [310, 320, 330].map(async (width) =>
+        putForm(app, session, book._id, { cover_image: { content: await jpeg({ width: width + round, height: 400 }) } }),
+      ),
     );
     for (const response of racing) {
       assert.equal(response.statusCode, 200, response.body);

@@ -92,7 +92,11 @@ test('user:create applies exactly the API’s rules: an address that POST /users
   assert.equal(await run('user:create', '--email', 'not an email <script>', '--name', 'Ada Lovelace'), 1);
   assert.match(output.err.at(-1) ?? '', /user:create failed: The request is not valid: email must match format "email"/);
   const server = await app();
-  const viaApi = await server.inject({ method: 'POST', url: '/users/', payload: { email: 'not an email <script>', name: 'Ada Lovelace', password: PASSWORD } });
+  const viaApi = await server.inject({
+    method: 'POST',
+    url: '/users/',
+    payload: { email: 'not an email <script>', name: 'Ada Lovelace', password: PASSWORD },
+  });
   assert.equal(viaApi.statusCode, 400, 'the API refuses it too');
 });
 

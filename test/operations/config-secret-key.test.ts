@@ -74,4 +74,3 @@ test('loadConfig: an empty or weak secret-key file is refused, not silently used
     );
   }
 });
-

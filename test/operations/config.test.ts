@@ -75,7 +75,10 @@ test('loadConfig: NODE_ENV=production without SECRET_KEY throws a ConfigError na
   const cwd = tempDir(t);
   assertConfigError(() => loadConfig({ NODE_ENV: 'production' }, cwd), 'SECRET_KEY');
   assertConfigError(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: '' }, cwd), 'SECRET_KEY');
-  assert.equal(loadConfig({ NODE_ENV: 'production', SECRET_KEY: STRONG_SECRET, PUBLIC_URL: 'https://books.example.com' }, cwd).secretKey, STRONG_SECRET);
+  assert.equal(
+    loadConfig({ NODE_ENV: 'production', SECRET_KEY: STRONG_SECRET, PUBLIC_URL: 'https://books.example.com' }, cwd).secretKey,
+    STRONG_SECRET,
+  );
 });
 
 test('loadConfig: a weak SECRET_KEY throws, in any environment, and the message never holds the value', (t) => {
@@ -121,7 +124,13 @@ test('loadConfig: a fractional PORT or TTL is refused, not silently truncated to
 
 test('loadConfig: DATABASE_URL must be postgres://, and a rejected URL’s password is not echoed', (t) => {
   const cwd = tempDir(t);
-  for (const url of ['mysql://root:hunter2-Secret@db/bindery', 'sqlite:///var/data.db', 'http://db:5432/x', 'postgres:/db', ' postgres://db/x']) {
+  for (const url of [
+    'mysql://root:hunter2-Secret@db/bindery',
+    'sqlite:///var/data.db',
+    'http://db:5432/x',
+    'postgres:/db',
+    ' postgres://db/x',
+  ]) {
     assertConfigError(() => loadConfig({ DATABASE_URL: url }, cwd), 'DATABASE_URL', [url, 'hunter2-Secret']);
   }
   for (const url of ['postgres://bindery:pw@db:5432/bindery', 'postgresql://db/bindery']) {

@@ -26,28 +26,32 @@ function send(port: number, method: string, path: string, body?: Buffer | string
   });
 }
 
-test('start-up fails fast with one line naming the cause: bad config, unreachable database, port in use', { timeout: 60_000 }, async (t) => {
-  const badPort = await runServer(t, { PORT: 'abc', DATA_DIR: tempDataDir(t) }).exited;
-  assert.equal(badPort.code, 1);
-  assert.match(badPort.stderr, /^Invalid configuration: PORT/m);
-  assert.equal(badPort.stderr.trim().split('\n').length, 1);
+test(
+  'start-up fails fast with one line naming the cause: bad config, unreachable database, port in use',
+  { timeout: 60_000 },
+  async (t) => {
+    const badPort = await runServer(t, { PORT: 'abc', DATA_DIR: tempDataDir(t) }).exited;
+    assert.equal(badPort.code, 1);
+    assert.match(badPort.stderr, /^Invalid configuration: PORT/m);
+    assert.equal(badPort.stderr.trim().split('\n').length, 1);
 
-  const noDatabase = await runServer(t, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DATA_DIR: tempDataDir(t) }).exited;
-  assert.equal(noDatabase.code, 1);
-  assert.match(noDatabase.stderr, /cannot reach the database/);
+    const noDatabase = await runServer(t, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DATA_DIR: tempDataDir(t) }).exited;
+    assert.equal(noDatabase.code, 1);
+    assert.match(noDatabase.stderr, /cannot reach the database/);
 
-  const blocker = createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  t.after(() => blocker.close());
-  const port = (blocker.address() as { port: number }).port;
-  const taken = await runServer(t, { PORT: String(port), DATA_DIR: tempDataDir(t) }).exited;
-  assert.equal(taken.code, 1);
-  assert.match(taken.stderr, new RegExp(`port ${port} .*already in use`));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => blocker.close());
+    const port = (blocker.address() as { port: number }).port;
+    const taken = await runServer(t, { PORT: String(port), DATA_DIR: tempDataDir(t) }).exited;
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, new RegExp(`port ${port} .*already in use`));
 
-  const production = await runServer(t, { NODE_ENV: 'production', SECRET_KEY: '', DATA_DIR: tempDataDir(t) }).exited;
-  assert.equal(production.code, 1);
-  assert.match(production.stderr, /SECRET_KEY is required/);
-});
+    const production = await runServer(t, { NODE_ENV: 'production', SECRET_KEY: '', DATA_DIR: tempDataDir(t) }).exited;
+    assert.equal(production.code, 1);
+    assert.match(production.stderr, /SECRET_KEY is required/);
+  },
+);
 
 test('SIGTERM lets uploads in flight finish with 201, then exits 0 leaving no half-written book', { timeout: 90_000 }, async (t) => {
   const dataDir = tempDataDir(t);
@@ -58,7 +62,11 @@ test('SIGTERM lets uploads in flight finish with 201, then exits 0 leaving no ha
   const uploads = Array.from({ length: 4 }, (_, index) => {
     const form = multipart({ title: `In flight ${index}`, category: 'science', cover_image: { content: cover } });
     const body = form.payload as Buffer;
-    const headers = { ...(form.headers as Record<string, string>), authorization: `Bearer ${token}`, 'content-length': String(body.length) };
+    const headers = {
+      ...(form.headers as Record<string, string>),
+      authorization: `Bearer ${token}`,
+      'content-length': String(body.length),
+    };
     let req!: ReturnType<typeof request>;
     const reply = new Promise<Reply>((resolve, reject) => {
       req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/books/', headers }, (res) => {
@@ -79,7 +87,10 @@ test('SIGTERM lets uploads in flight finish with 201, then exits 0 leaving no ha
   await server.waitForLog(/shutting down/);
   for (const upload of uploads) upload.req.end(upload.rest);
   const replies = await Promise.all(uploads.map((upload) => upload.reply));
-  assert.deepEqual(replies.map((reply) => reply.status), [201, 201, 201, 201]);
+  assert.deepEqual(
+    replies.map((reply) => reply.status),
+    [201, 201, 201, 201],
+  );
   const exit = await server.exited;
   assert.equal(exit.code, 0, exit.stderr);
 

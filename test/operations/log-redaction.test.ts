@@ -20,7 +20,11 @@ test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals)
   const me = await app.inject({ method: 'GET', url: '/users/', headers: session.auth });
   assert.equal(me.statusCode, 200);
   // Every token a login hands out (access, and refresh where there is one) must stay out of the logs.
-  const login = await app.inject({ method: 'POST', url: '/users/login', payload: { email: session.user.email, password: session.password } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/users/login',
+    payload: { email: session.user.email, password: session.password },
+  });
   assert.equal(login.statusCode, 200);
   const issuedTokens = Object.entries(login.json<{ data: Record<string, unknown> }>().data).filter(
     (entry): entry is [string, string] => /token/i.test(entry[0]) && entry[0] !== 'token_type' && typeof entry[1] === 'string',
@@ -31,7 +35,11 @@ test('ASVS 16.2.5: after a full flow (register, login, refresh, reads, refusals)
   const failed = await app.inject({ method: 'POST', url: '/users/login', payload: { email: session.user.email, password: wrongPassword } });
   assert.equal(failed.statusCode, 401);
   const weakPassword = 'weak-pw-in-logs';
-  const invalid = await app.inject({ method: 'POST', url: '/users/', payload: { name: 'Ada Lovelace', email: 'logs@example.com', password: weakPassword } });
+  const invalid = await app.inject({
+    method: 'POST',
+    url: '/users/',
+    payload: { name: 'Ada Lovelace', email: 'logs@example.com', password: weakPassword },
+  });
   assert.equal(invalid.statusCode, 400);
   const forged = `forged.${randomBytes(24).toString('base64url')}.token`;
   const refused = await app.inject({ method: 'GET', url: '/users/', headers: bearer(forged) });

@@ -54,7 +54,11 @@ test('loadConfig: a bad METRICS_PORT, METRICS_HOST without a port, or METRICS_PO
     [{ METRICS_PORT: '8080', PORT: '8080' }, /METRICS_PORT must differ from PORT/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig(env, '/nonexistent'), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig(env, '/nonexistent'),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      JSON.stringify(env),
+    );
   }
 });
 
@@ -110,7 +114,8 @@ test('a scrape counts logins, refreshes, reuse, covers and requests by route pat
   assert.equal(valueOf(samples, 'bindery_covers_processed_total', { result: 'error' }), 0);
   assert.equal(valueOf(samples, 'bindery_cover_processing_duration_seconds_count', { result: 'accepted' }), 1);
 
-  const requests = (method: string, route: string, status: string) => valueOf(samples, 'bindery_http_requests_total', { method, route, status });
+  const requests = (method: string, route: string, status: string) =>
+    valueOf(samples, 'bindery_http_requests_total', { method, route, status });
   assert.equal(requests('POST', '/users/', '201'), 1);
   assert.equal(requests('POST', '/users/login', '401'), 1);
   assert.equal(requests('POST', '/users/login', '200'), 2);
@@ -127,15 +132,31 @@ test('a scrape counts logins, refreshes, reuse, covers and requests by route pat
   const bookLabels = { method: 'GET', route: '/books/:id', status: '200' };
   const buckets = samplesOf(samples, 'bindery_http_request_duration_seconds_bucket', bookLabels);
   assert.ok(buckets.length >= 10, 'a useful number of buckets');
-  assert.deepEqual(buckets.map((bucket) => bucket.value), [...buckets.map((bucket) => bucket.value)].sort((a, b) => a - b));
+  assert.deepEqual(
+    buckets.map((bucket) => bucket.value),
+    [...buckets.map((bucket) => bucket.value)].sort((a, b) => a - b),
+  );
   assert.equal(buckets.at(-1)?.labels.le, '+Inf');
   assert.equal(buckets.at(-1)?.value, 2);
   assert.equal(valueOf(samples, 'bindery_http_request_duration_seconds_count', bookLabels), 2);
   assert.ok(valueOf(samples, 'bindery_http_request_duration_seconds_sum', bookLabels) > 0);
 
   const routes = new Set(samplesOf(samples, 'bindery_http_requests_total').map((sample) => sample.labels.route));
-  assert.ok([...routes].every((route) => route === 'unmatched' || route?.startsWith('/')), [...routes].join());
-  const secrets = [book._id, book.user_id, user.email, user.password, first.token, first.refreshToken, second.token, 'no/such', '@example.com'];
+  assert.ok(
+    [...routes].every((route) => route === 'unmatched' || route?.startsWith('/')),
+    [...routes].join(),
+  );
+  const secrets = [
+    book._id,
+    book.user_id,
+    user.email,
+    user.password,
+    first.token,
+    first.refreshToken,
+    second.token,
+    'no/such',
+    '@example.com',
+  ];
   for (const secret of secrets) assert.ok(!text.includes(secret), `the scrape holds ${secret}`);
 });
 

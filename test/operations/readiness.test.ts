@@ -8,7 +8,9 @@ test('GET /readyz is 503 while a migration this version needs is not applied, 20
   assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
 
   // As if an older version's database were served before `bindery migrate` ran.
-  const latest = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name desc`.execute(database.db);
+  const latest = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name desc`.execute(
+    database.db,
+  );
   const row = latest.rows[0];
   assert.ok(row);
   await sql`delete from kysely_migration where name = ${row.name}`.execute(database.db);

@@ -16,7 +16,9 @@ export function titleSearch(dialect: Dialect): Migration {
         await sql`create index books_title_trgm_idx on books using gin (title_key public.gin_trgm_ops)`.execute(db);
         return;
       }
-      await sql`create virtual table books_title_fts using fts5(title_key, content='books', content_rowid='rowid', tokenize='trigram')`.execute(db);
+      await sql`create virtual table books_title_fts using fts5(title_key, content='books', content_rowid='rowid', tokenize='trigram')`.execute(
+        db,
+      );
       await sql`create trigger books_title_fts_insert after insert on books begin
         insert into books_title_fts(rowid, title_key) values (new.rowid, new.title_key);
       end`.execute(db);

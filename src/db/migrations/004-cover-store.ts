@@ -36,7 +36,9 @@ export function coverStore(dialect: Dialect): Migration {
           .addColumn('created_at', timestamp, (col) => col.notNull())
           .addPrimaryKeyConstraint('cover_images_pk', ['cover_id', 'rendition'])
           .execute();
-        await sql`insert into cover_images_rebuilt select cover_id, rendition, book_id, content_type, bytes, width, height, created_at from cover_images`.execute(db);
+        await sql`insert into cover_images_rebuilt select cover_id, rendition, book_id, content_type, bytes, width, height, created_at from cover_images`.execute(
+          db,
+        );
         await db.schema.dropTable('cover_images').execute();
         await db.schema.alterTable('cover_images_rebuilt').renameTo('cover_images').execute();
       }

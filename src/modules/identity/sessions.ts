@@ -38,9 +38,22 @@ export function createSessions(deps: SessionsDeps) {
   const { db, sessions, users, accessTokens, audit, throttle, clock, settings, principals, successorOf } = deps;
   const isLive = (session: SessionRow, now: Date) => isSessionLive(session, livenessBounds(now, settings));
 
-  async function storeRefreshToken(refreshToken: string, sessionId: string, parentId: string | null, now: string, tx: Executor): Promise<string> {
+  async function storeRefreshToken(
+    refreshToken: string,
+    sessionId: string,
+    parentId: string | null,
+    now: string,
+    tx: Executor,
+  ): Promise<string> {
     await sessions.createRefreshToken(
-      { id: newId(), session_id: sessionId, token_hash: hashRefreshToken(refreshToken), parent_id: parentId, created_at: now, rotated_at: null },
+      {
+        id: newId(),
+        session_id: sessionId,
+        token_hash: hashRefreshToken(refreshToken),
+        parent_id: parentId,
+        created_at: now,
+        rotated_at: null,
+      },
       tx,
     );
     return refreshToken;
@@ -102,7 +115,8 @@ export function createSessions(deps: SessionsDeps) {
       const sessionId = newId();
       const refreshToken = await db.transaction().execute(async (tx) => {
         const current = await users.findForUpdate(user.id, tx);
-        if (!current || current.disabled_at !== null || current.password_hash !== user.password_hash) throw new AppError('INVALID_CREDENTIALS');
+        if (!current || current.disabled_at !== null || current.password_hash !== user.password_hash)
+          throw new AppError('INVALID_CREDENTIALS');
         await sessions.create(
           {
             id: sessionId,
@@ -154,7 +168,12 @@ export function createSessions(deps: SessionsDeps) {
       }
       const ticket = principals?.ticket();
       const found = await sessions.findWithUser(sessionId);
-      if (!found || found.id !== userId || found.disabled_at !== null || !isSessionLive(found.session, livenessBounds(clock.now(), settings))) {
+      if (
+        !found ||
+        found.id !== userId ||
+        found.disabled_at !== null ||
+        !isSessionLive(found.session, livenessBounds(clock.now(), settings))
+      ) {
         throw new AppError('UNAUTHENTICATED');
       }
       const { session, ...user } = found;

@@ -31,7 +31,12 @@ export function createSigningKeysRepository(db: Executor) {
 
     /** Schedules the retirement of every key still open-ended but `exceptKid`. */
     async retireOthers(exceptKid: string, retireAt: string, tx: Executor = db): Promise<void> {
-      await tx.updateTable('signing_keys').set({ retired_at: retireAt }).where('retired_at', 'is', null).where('kid', '!=', exceptKid).execute();
+      await tx
+        .updateTable('signing_keys')
+        .set({ retired_at: retireAt })
+        .where('retired_at', 'is', null)
+        .where('kid', '!=', exceptKid)
+        .execute();
     },
 
     async create(row: SigningKeyRow, tx: Executor = db): Promise<void> {

@@ -20,4 +20,3 @@ export interface TokenPair {
   refreshToken: string;
   expiresIn: number;
 }
-

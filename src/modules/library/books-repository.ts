@@ -63,7 +63,10 @@ export function createBooksRepository(db: Executor, dialect: Dialect) {
         // ESCAPE is explicit because SQLite has no default LIKE escape character.
         const pattern = `%${escapeLike(search)}%`;
         select = select.where(sql<boolean>`title_key like ${pattern} escape '\\'`);
-        if (fts) select = select.where(sql<boolean>`books.rowid in (select rowid from books_title_fts where books_title_fts match ${ftsPhrase(search)})`);
+        if (fts)
+          select = select.where(
+            sql<boolean>`books.rowid in (select rowid from books_title_fts where books_title_fts match ${ftsPhrase(search)})`,
+          );
       }
       const after = query.after;
       if (after) {
@@ -84,11 +87,7 @@ export function createBooksRepository(db: Executor, dialect: Dialect) {
       return row?.cover_extension;
     },
 
-    update(
-      id: string,
-      changes: Partial<Omit<BookRow, 'id' | 'user_id' | 'created_at'>>,
-      tx: Executor = db,
-    ): Promise<BookRow | undefined> {
+    update(id: string, changes: Partial<Omit<BookRow, 'id' | 'user_id' | 'created_at'>>, tx: Executor = db): Promise<BookRow | undefined> {
       return tx.updateTable('books').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
     },
 

@@ -82,10 +82,13 @@ export function createBooksService(deps: BooksServiceDeps) {
   function addBooks(entries: { row: BookRow; cover: ProcessedCover }[]): Promise<Book[]> {
     const rows = entries.map((entry) => entry.row);
     return withTitleConflict(() =>
-      covers.commitWithCovers(entries.map(({ row, cover }) => coverToStore(row, cover)), async (tx) => {
-        await books.create(rows, tx);
-        return { result: rows.map(toBook), replaced: [] };
-      }),
+      covers.commitWithCovers(
+        entries.map(({ row, cover }) => coverToStore(row, cover)),
+        async (tx) => {
+          await books.create(rows, tx);
+          return { result: rows.map(toBook), replaced: [] };
+        },
+      ),
     );
   }
 
@@ -93,7 +96,9 @@ export function createBooksService(deps: BooksServiceDeps) {
     async create(userId: string, fields: NewBook, cover: Buffer): Promise<Book> {
       const processed = await images.process(cover);
       const id = await covers.newCoverId();
-      const [book] = await addBooks([{ row: newRow(userId, fields, { id, rendered: processed }, clock.now().toISOString()), cover: processed }]);
+      const [book] = await addBooks([
+        { row: newRow(userId, fields, { id, rendered: processed }, clock.now().toISOString()), cover: processed },
+      ]);
       if (!book) throw new Error('The new book went missing');
       return book;
     },
@@ -101,7 +106,12 @@ export function createBooksService(deps: BooksServiceDeps) {
     /** Many books of one user at once (the benchmark's libraries): the rows and covers `create` writes. */
     async importBooks(userId: string, entries: ImportedBook[]): Promise<Book[]> {
       const listed = await covers.withNewCoverIds(entries);
-      return addBooks(listed.map(({ item, coverId }) => ({ row: newRow(userId, item, { id: coverId, rendered: item.cover }, item.createdAt), cover: item.cover })));
+      return addBooks(
+        listed.map(({ item, coverId }) => ({
+          row: newRow(userId, item, { id: coverId, rendered: item.cover }, item.createdAt),
+          cover: item.cover,
+        })),
+      );
     },
 
     async list(userId: string, query: BookQuery): Promise<{ books: Book[]; nextCursor: string | null }> {
@@ -133,7 +143,12 @@ export function createBooksService(deps: BooksServiceDeps) {
       if (fields.title !== undefined) Object.assign(changes, { title: fields.title, title_key: titleKey(fields.title) });
       if (fields.description !== undefined) changes.description = fields.description;
       if (fields.category !== undefined) changes.category = fields.category;
-      const newCover: CoverToStore | undefined = processed && { coverId: await covers.newCoverId(), bookId: existing.id, renditions: processed.renditions, createdAt: now };
+      const newCover: CoverToStore | undefined = processed && {
+        coverId: await covers.newCoverId(),
+        bookId: existing.id,
+        renditions: processed.renditions,
+        createdAt: now,
+      };
 
       return withTitleConflict(() =>
         covers.commitWithCovers(newCover ? [newCover] : [], async (tx) => {

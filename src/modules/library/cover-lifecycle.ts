@@ -90,7 +90,11 @@ export function createCoverLifecycle(deps: CoverLifecycleDeps) {
     /** Each of many new covers (the bulk import) with its id, all listed as uploading in one go. */
     async withNewCoverIds<T>(items: T[]): Promise<{ item: T; coverId: string }[]> {
       const listed = items.map((item) => ({ item, coverId: newCoverId() }));
-      await unattached.addUploading(listed.map((entry) => entry.coverId), instance, now());
+      await unattached.addUploading(
+        listed.map((entry) => entry.coverId),
+        instance,
+        now(),
+      );
       return listed;
     },
 
@@ -123,7 +127,9 @@ export function createCoverLifecycle(deps: CoverLifecycleDeps) {
     async sweep(): Promise<number> {
       const rows = await unattached.listOldest(SWEEP_BATCH);
       const cutoffMs = clock.now().getTime() - UPLOAD_GRACE_MS;
-      const abandoned = await unattached.abandon(rows.filter((row) => row.state === 'uploading' && isAbandonable(row, cutoffMs)).map((row) => row.cover_id));
+      const abandoned = await unattached.abandon(
+        rows.filter((row) => row.state === 'uploading' && isAbandonable(row, cutoffMs)).map((row) => row.cover_id),
+      );
       const garbage = [...rows.filter((row) => row.state === 'discarded').map((row) => row.cover_id), ...abandoned];
       if (garbage.length > 0) {
         await store.delete(garbage);

@@ -67,7 +67,15 @@ export function coverPolicy(limits: { maxCoverBytes: number; maxCoverPixels: num
   return Object.freeze({
     maxBytes,
     maxRequestBytes: maxBytes + ENVELOPE_ALLOWANCE,
-    multipart: Object.freeze({ fileSize: maxBytes, files: 2, fields: 10, fieldSize: 32 * 1024, fieldNameSize: 100, parts: 12, headerPairs: 100 }),
+    multipart: Object.freeze({
+      fileSize: maxBytes,
+      files: 2,
+      fields: 10,
+      fieldSize: 32 * 1024,
+      fieldNameSize: 100,
+      parts: 12,
+      headerPairs: 100,
+    }),
     image: Object.freeze({ maxPixels, renditionSides: RENDITION_SIDES, formats: ACCEPTED_FORMATS, maxJpegScans: MAX_JPEG_SCANS }),
     description: `${listOfFormats(ACCEPTED_FORMATS)}, at most ${describeBytes(maxBytes)} and ${describePixels(maxPixels)}`,
   });

@@ -12,7 +12,13 @@ const ROWS_PER_INSERT = 500;
 
 /** The SQL of unattached_covers: the covers no book points at that the cover store may still hold. */
 export function createUnattachedCoversRepository(db: Kysely<DB>) {
-  async function add(state: UnattachedCoverRow['state'], coverIds: readonly string[], by: Instance, at: string, tx: Executor): Promise<void> {
+  async function add(
+    state: UnattachedCoverRow['state'],
+    coverIds: readonly string[],
+    by: Instance,
+    at: string,
+    tx: Executor,
+  ): Promise<void> {
     const rows = coverIds.map((coverId) => ({
       cover_id: coverId,
       state,
@@ -33,7 +39,11 @@ export function createUnattachedCoversRepository(db: Kysely<DB>) {
     async claimUploading(coverIds: readonly string[], tx: Executor): Promise<number> {
       let claimed = 0;
       for (const chunk of inChunks(coverIds, IDS_PER_STATEMENT)) {
-        const result = await tx.deleteFrom('unattached_covers').where('cover_id', 'in', chunk).where('state', '=', 'uploading').executeTakeFirst();
+        const result = await tx
+          .deleteFrom('unattached_covers')
+          .where('cover_id', 'in', chunk)
+          .where('state', '=', 'uploading')
+          .executeTakeFirst();
         claimed += Number(result.numDeletedRows);
       }
       return claimed;
@@ -60,7 +70,8 @@ export function createUnattachedCoversRepository(db: Kysely<DB>) {
     },
 
     async remove(coverIds: readonly string[]): Promise<void> {
-      for (const chunk of inChunks(coverIds, IDS_PER_STATEMENT)) await db.deleteFrom('unattached_covers').where('cover_id', 'in', chunk).execute();
+      for (const chunk of inChunks(coverIds, IDS_PER_STATEMENT))
+        await db.deleteFrom('unattached_covers').where('cover_id', 'in', chunk).execute();
     },
 
     listOldest(limit: number): Promise<UnattachedCoverRow[]> {

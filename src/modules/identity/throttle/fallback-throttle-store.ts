@@ -15,7 +15,12 @@ const WARN_EVERY_MS = 60_000;
  * hold per instance (fail open to in-process counting) rather than denying or hanging every login.
  * An outage is logged when it starts, then at most once a minute, and its end once.
  */
-export function createFallbackThrottleStore(deps: { shared: ThrottleStore; local: ThrottleStore; clock: Clock; log: FallbackLog }): ThrottleStore {
+export function createFallbackThrottleStore(deps: {
+  shared: ThrottleStore;
+  local: ThrottleStore;
+  clock: Clock;
+  log: FallbackLog;
+}): ThrottleStore {
   const { shared, local, clock, log } = deps;
   let pausedUntil = 0;
   let degradedSince: number | undefined;

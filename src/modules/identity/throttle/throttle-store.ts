@@ -38,7 +38,10 @@ function judge(limit: Limit, counter: { count: number; since: number } | undefin
     const fresh = !counter || now - counter.since >= limit.windowMs;
     const count = fresh ? 0 : counter.count;
     const since = fresh ? now : counter.since;
-    return { wait: count >= limit.limit ? since + limit.windowMs - now : 0, next: { count: count + 1, since, expiresAt: since + limit.windowMs } };
+    return {
+      wait: count >= limit.limit ? since + limit.windowMs - now : 0,
+      next: { count: count + 1, since, expiresAt: since + limit.windowMs },
+    };
   }
   const count = !counter || now - counter.since >= limit.forgetMs ? 0 : counter.count;
   const delay = count === 0 ? 0 : (limit.delaysMs[Math.min(count, limit.delaysMs.length - 1)] ?? 0);
