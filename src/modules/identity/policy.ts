@@ -4,7 +4,7 @@
  * from the environment (see config.ts); the rules that use them live here.
  */
 import type { FieldIssue } from '../../errors.js';
-import { isCommonPassword } from './common-passwords.js';
+import { isCommonPassword, LEET } from './common-passwords.js';
 
 // ---------------------------------------------------------------------------------------- names --
 
@@ -44,18 +44,7 @@ const MAX_PASSWORD_LENGTH = 128;
 /** Words of the account shorter than this are too common inside other words to refuse ("Ada" in "Canada"). */
 const MIN_CONTEXT_WORD = 4;
 const SERVICE_NAME = 'bindery';
-const LOOKALIKES: Record<string, string> = {
-  '@': 'a',
-  '4': 'a',
-  '0': 'o',
-  '3': 'e',
-  '5': 's',
-  $: 's',
-  '7': 't',
-  '!': 'i',
-  '1': 'i',
-  '|': 'l',
-};
+const LOOKALIKES: Readonly<Record<string, string>> = { ...LEET, '|': 'l' };
 
 /** Who the password belongs to: a password built on these is the first thing an attacker tries (ASVS 6.2.11). */
 export interface PasswordContext {
