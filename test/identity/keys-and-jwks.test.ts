@@ -151,3 +151,12 @@ test('a different SECRET_KEY on the same database makes buildApp reject at start
   const session = await signUp(again.app);
   await assertAccepted(again.app, session.auth, session.user._id, 'right secret after a failed start');
 });
+
+test('a key rotated elsewhere (bindery keys:rotate, another instance) is in the running server’s JWKS at once', async (t) => {
+  const { app, database, clock } = await buildTestApp(t);
+  const kids = async () => (await jwksOf(app)).jwks.keys.map((key) => key.kid);
+  const [before] = await kids();
+  assert.ok(before);
+  const rotated = await rotateKeys(database, clock, ACCESS_TTL_MS);
+  assert.deepEqual((await kids()).sort(), [before, rotated].sort(), 'the new key is published with the old one');
+});

@@ -2,31 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { PasswordHasher } from '../../src/lib/passwords.js';
-import { buildTestApp, json, newUser, testPasswords, type Response } from '../helpers/app.js';
+import { buildTestApp, json, testPasswords, type Response } from '../helpers/app.js';
+import { GRACE_MS, SECOND, bearer, pairOf, refresh, register, type Pair } from '../helpers/identity.js';
 
-const SECOND = 1000;
-const GRACE_MS = 10 * SECOND;
-
-interface Pair {
-  token: string;
-  refreshToken: string;
-}
-
-async function register(app: FastifyInstance) {
-  const body = newUser();
-  const response = await app.inject({ method: 'POST', url: '/users/', payload: body });
-  assert.equal(response.statusCode, 201, response.body);
-  return { id: json<{ data: { _id: string } }>(response).data._id, email: body.email, password: body.password };
-}
-
+/** A login whose answer the test judges itself (the shared `login` helper requires a 200). */
 const login = (app: FastifyInstance, email: string, password: string, ip = '127.0.0.1') =>
   app.inject({ method: 'POST', url: '/users/login', remoteAddress: ip, payload: { email, password } });
-const refresh = (app: FastifyInstance, refreshToken: string) =>
-  app.inject({ method: 'POST', url: '/users/token/refresh', payload: { refresh_token: refreshToken } });
-const profile = (app: FastifyInstance, token: string) =>
-  app.inject({ method: 'GET', url: '/users/', headers: { authorization: `Bearer ${token}` } });
+const profile = (app: FastifyInstance, token: string) => app.inject({ method: 'GET', url: '/users/', headers: bearer(token) });
 
-function pairOf(response: Response, label: string): Pair {
+/** The token pair of a 200 login. */
+function loginPair(response: Response, label: string): Pair {
   assert.equal(response.statusCode, 200, `${label}: ${response.body}`);
   const data = json<{ data: { token: string; refresh_token: string } }>(response).data;
   return { token: data.token, refreshToken: data.refresh_token };
@@ -35,7 +20,7 @@ function pairOf(response: Response, label: string): Pair {
 test('RFC 9700 §4.14.2: ten refreshes of one token at once all get the same successor, so the session keeps one live refresh token', async (t) => {
   const { app, clock } = await buildTestApp(t);
   const account = await register(app);
-  const root = pairOf(await login(app, account.email, account.password), 'login');
+  const root = loginPair(await login(app, account.email, account.password), 'login');
 
   const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(app, root.refreshToken)));
   const pairs = responses.map((response, index) => pairOf(response, `parallel refresh ${index}`));
@@ -53,7 +38,7 @@ test('RFC 9700 §4.14.2: ten refreshes of one token at once all get the same suc
 test('RFC 9700 §4.14.2: a thief replaying a token inside the grace window gets the owner’s successor, and is caught when the chain moves on', async (t) => {
   const { app, clock } = await buildTestApp(t);
   const account = await register(app);
-  const stolen = pairOf(await login(app, account.email, account.password), 'login');
+  const stolen = loginPair(await login(app, account.email, account.password), 'login');
 
   const owner = pairOf(await refresh(app, stolen.refreshToken), 'the owner refreshes');
   clock.advance(GRACE_MS / 2);
@@ -102,7 +87,7 @@ test('a login whose password check passed before a password change gets no sessi
   await latch.allHeld;
 
   // Every login has checked the old password; none has its session yet. The change commits now.
-  const changer = pairOf(await login(app, account.email, account.password), 'the session that changes the password');
+  const changer = loginPair(await login(app, account.email, account.password), 'the session that changes the password');
   const changed = await app.inject({
     method: 'PUT',
     url: '/users/password',
@@ -125,7 +110,7 @@ test('a login whose password check passed before DELETE /users/ gets no session,
   const logins = Array.from({ length: RACERS }, (_, index) => login(app, account.email, account.password, `192.0.2.${index + 1}`));
   await latch.allHeld;
 
-  const owner = pairOf(await login(app, account.email, account.password), 'the session that disables the account');
+  const owner = loginPair(await login(app, account.email, account.password), 'the session that disables the account');
   assert.equal(
     (await app.inject({ method: 'DELETE', url: '/users/', headers: { authorization: `Bearer ${owner.token}` } })).statusCode,
     204,
@@ -135,13 +120,13 @@ test('a login whose password check passed before DELETE /users/ gets no session,
   // What `bindery user:enable` does: the account works again, its old sessions stay ended.
   await database.db.updateTable('users').set({ disabled_at: null }).where('id', '=', account.id).execute();
   for (const [index, response] of raced.entries()) assert.equal(response.statusCode, 401, `login ${index}: ${response.body}`);
-  pairOf(await login(app, account.email, account.password), 'a new login after the enable works');
+  loginPair(await login(app, account.email, account.password), 'a new login after the enable works');
 });
 
 test('a refresh is refused for a disabled account even when its session was not ended', async (t) => {
   const { app, database } = await buildTestApp(t);
   const account = await register(app);
-  const pair = pairOf(await login(app, account.email, account.password), 'login');
+  const pair = loginPair(await login(app, account.email, account.password), 'login');
   // A session that escaped its account's disable (the race above, on an older version): the account is what counts.
   await database.db.updateTable('users').set({ disabled_at: new Date().toISOString() }).where('id', '=', account.id).execute();
   assert.equal((await refresh(app, pair.refreshToken)).statusCode, 401);

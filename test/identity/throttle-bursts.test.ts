@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { PasswordHasher } from '../../src/lib/passwords.js';
 import { buildTestApp, newUser, testConfig, testPasswords } from '../helpers/app.js';
+import { WRONG_PASSWORD as WRONG } from '../helpers/identity.js';
 import { sharedThrottleOptions } from '../helpers/redis.js';
 
-const WRONG = 'Wr0ng-Password-99';
 const FREE_FAILURES = testConfig().throttle.accountFreeFailures;
 
 /** The test hasher, counting how many password checks really ran. */
